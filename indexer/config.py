@@ -1,0 +1,108 @@
+"""One typed settings object for the whole product, read from ``THAMMUU_*`` variables or a ``.env`` file.
+
+Nested sections use ``__`` as delimiter, e.g. ``THAMMUU_EMBEDDING__MODEL=/path/to/model``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "embeddinggemma-300m"
+
+
+def _default_models_dir() -> Path:
+    return Path.home() / ".cache" / "thammuu" / "models"
+
+
+class EmbeddingSettings(BaseModel):
+    """Which sentence-transformers model embeds chunks and queries, and how."""
+
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="'embeddinggemma-300m' (assembled by `thammuu models fetch`) or a path to any "
+        "sentence-transformers model folder.",
+    )
+    dtype: Literal["auto", "bf16", "fp32"] = Field(
+        "auto", description="auto = bf16 where the CPU supports it, else fp32. Never fp16."
+    )
+    max_seq_length: int = Field(512, ge=32, le=8192, description="Token limit per passage.")
+    batch_size: int = Field(16, ge=1, le=512, description="Passages per encoder batch.")
+    threads: int = Field(0, ge=0, description="torch threads; 0 = number of CPU cores.")
+    dimension: int = Field(0, ge=0, description="Truncate vectors (Matryoshka) to this size; 0 = full.")
+
+
+class ChunkingSettings(BaseModel):
+    """How documents are split into passages."""
+
+    chunk_size: int = Field(1500, ge=200, description="Target maximum characters per chunk.")
+    chunk_overlap: int = Field(200, ge=0, description="Characters shared by consecutive pieces of a long section.")
+    min_chunk: int = Field(200, ge=0, description="Sections shorter than this are merged with their neighbour.")
+
+
+class VectorSettings(BaseModel):
+    """faiss index layout: exact inner product while small, HNSW once large."""
+
+    hnsw_threshold: int = Field(50_000, ge=0, description="Switch to HNSW at this many vectors.")
+    hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
+    hnsw_ef_construction: int = Field(200, ge=16, description="HNSW build beam width.")
+    hnsw_ef_search: int = Field(128, ge=16, description="HNSW query beam width.")
+
+
+class SearchSettings(BaseModel):
+    """Hybrid retrieval defaults (chosen by measurement on the train questions, see README)."""
+
+    fusion: Literal["rrf", "weighted"] = Field("weighted", description="How lexical and dense lists are fused.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Weight of the dense score in weighted fusion.")
+    candidates: int = Field(100, ge=10, le=2000, description="Hits taken from each retriever before fusion.")
+    max_query_chars: int = Field(1000, ge=10, description="Longer queries are refused.")
+    max_k: int = Field(100, ge=1, description="Largest page size a caller may ask for.")
+
+
+class OcrSettings(BaseModel):
+    """Tesseract OCR for image-only PDF pages."""
+
+    enabled: bool = Field(True, description="Run OCR on pages without a text layer when Tesseract is present.")
+    languages: str = Field("vie+eng+ben", description="Tesseract language packs, '+'-joined.")
+    dpi: int = Field(300, ge=72, le=600, description="Rendering resolution for OCR.")
+
+
+class ApiSettings(BaseModel):
+    """HTTP server settings."""
+
+    host: str = Field("127.0.0.1", description="Bind address; non-loopback needs principals defined.")
+    port: int = Field(8000, ge=1, le=65535, description="TCP port.")
+
+
+class LlmSettings(BaseModel):
+    """Optional OpenAI-compatible chat endpoint for the LLM drafter (offline extractive drafter otherwise)."""
+
+    base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8080/v1; unset = LLM drafting off.")
+    model: str = Field("local", description="Model name sent to the endpoint.")
+    api_key: str = Field("not-needed", description="API key for the endpoint (never logged).")
+    temperature: float = Field(0.2, ge=0.0, le=2.0)
+    timeout_s: float = Field(120.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything configurable, validated at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="THAMMUU_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    index_dir: Path = Field(Path("var/index"), description="Directory holding the index.")
+    models_dir: Path = Field(default_factory=_default_models_dir, description="Cache of assembled models.")
+    data_dir: Path = Field(Path("../shared/data"), description="Real public data used by tests and benchmarks.")
+    default_unit: str = Field("", description="Owning unit given to documents that name none.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    vectors: VectorSettings = Field(default_factory=VectorSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)

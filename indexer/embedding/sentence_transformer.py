@@ -1,0 +1,82 @@
+"""sentence-transformers backend: EmbeddingGemma (default) or any sentence-transformers model folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexer.config import EmbeddingSettings
+
+logger = logging.getLogger(__name__)
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+class SentenceTransformerEmbedder:
+    """Encodes passages and queries with the model's own prompts, normalised, sorted by length to cut padding."""
+
+    def __init__(self, path: Path, name: str, settings: EmbeddingSettings) -> None:
+        # Offline for good: no hub look-ups even when a cache or network exists.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+
+        if settings.threads:
+            torch.set_num_threads(settings.threads)
+        use_bf16 = settings.dtype == "bf16" or (settings.dtype == "auto" and _cpu_has_bf16())
+        dtype = torch.bfloat16 if use_bf16 else torch.float32
+        logger.info("loading %s from %s (%s)", name, path, "bf16" if use_bf16 else "fp32")
+        self._model = SentenceTransformer(
+            str(path), device="cpu", model_kwargs={"torch_dtype": dtype}, local_files_only=True
+        )
+        self._model.max_seq_length = settings.max_seq_length
+        self._batch_size = settings.batch_size
+        self._truncate = settings.dimension or None
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        full = int(getter() or 0)
+        self.dimension = self._truncate or full
+        self.name = name if not self._truncate else f"{name}@{self._truncate}"
+        prompts = getattr(self._model, "prompts", {}) or {}
+        self._query_prompt = prompts.get("query", prompts.get("Retrieval-query", ""))
+        self._doc_prompt = prompts.get("document", prompts.get("Retrieval-document", ""))
+        self._titled = "title:" in self._doc_prompt
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vecs = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+            truncate_dim=self._truncate,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
+        """Document prompt per passage; EmbeddingGemma's 'title: … | text: …' carries the document's title."""
+        if self._titled:
+            titles = titles or [None] * len(texts)
+            full = [f"title: {t or 'none'} | text: {x}" for x, t in zip(texts, titles, strict=True)]
+        else:
+            full = [self._doc_prompt + x for x in texts]
+        return self._encode(full)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self._query_prompt + t for t in texts])

@@ -1,0 +1,117 @@
+"""An index directory: SQLite store + faiss vectors + manifest, opened for reading or writing.
+
+Readers call ``refresh()`` (cheap) before a query; when a writer has committed since, the vector index is
+reloaded from the saved file, or rebuilt from the store if the file is stale (e.g. after a crash).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from indexer.config import Settings
+from indexer.errors import IndexNotFound
+from indexer.manifest import Manifest
+from indexer.storage.faiss_index import FaissIndex
+from indexer.storage.filters import SearchFilter
+from indexer.storage.sqlite_store import SQLiteStore
+
+logger = logging.getLogger(__name__)
+
+STORE_NAME = "store.sqlite"
+VECTORS_NAME = "vectors.faiss"
+
+
+class Index:
+    """One index directory; safe to share between request threads."""
+
+    def __init__(self, directory: Path, settings: Settings, manifest: Manifest, store: SQLiteStore) -> None:
+        self.directory = directory
+        self.settings = settings
+        self.manifest = manifest
+        self.store = store
+        self._vectors: FaissIndex | None = None
+        self._generation = -1
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, directory: Path | None = None) -> Index:
+        """Open an existing index; raises IndexNotFound when there is none."""
+        directory = directory or settings.index_dir
+        manifest = Manifest.load(directory)
+        if manifest is None or not (directory / STORE_NAME).is_file():
+            raise IndexNotFound(f"no index at {directory}; build one with `thammuu index PATH`")
+        return cls(directory, settings, manifest, SQLiteStore(directory / STORE_NAME))
+
+    @classmethod
+    def open_or_create(cls, settings: Settings, model: str, dimension: int, directory: Path | None = None) -> Index:
+        """Open the index for writing, creating it for this model if absent; refuses another model."""
+        directory = directory or settings.index_dir
+        directory.mkdir(parents=True, exist_ok=True)
+        manifest = Manifest.load(directory)
+        if manifest is None:
+            v = settings.vectors
+            manifest = Manifest(
+                model=model, dimension=dimension, chunk_size=settings.chunking.chunk_size,
+                chunk_overlap=settings.chunking.chunk_overlap, hnsw_threshold=v.hnsw_threshold,
+                hnsw={"M": v.hnsw_m, "ef_construction": v.hnsw_ef_construction, "ef_search": v.hnsw_ef_search},
+            )
+            store = SQLiteStore(directory / STORE_NAME)
+            manifest.save(directory)
+        else:
+            manifest.check_compatible(model, dimension)
+            store = SQLiteStore(directory / STORE_NAME)
+        return cls(directory, settings, manifest, store)
+
+    def check_model(self, model: str, dimension: int) -> None:
+        """Refuse to query with a model other than the one that built the index."""
+        self.manifest.check_compatible(model, dimension)
+
+    @property
+    def vectors(self) -> FaissIndex:
+        """The vector index matching the store's current generation."""
+        self.refresh()
+        assert self._vectors is not None
+        return self._vectors
+
+    def refresh(self) -> None:
+        """Reload vectors if a writer committed since the last look (one tiny SQL query otherwise)."""
+        generation = self.store.generation()
+        if generation == self._generation and self._vectors is not None:
+            return
+        with self._lock:
+            if generation == self._generation and self._vectors is not None:
+                return
+            path = self.directory / VECTORS_NAME
+            vectors = FaissIndex.load(path, generation, self.settings.vectors)
+            if vectors is None:
+                vectors = self._rebuild(generation)
+            self._vectors, self._generation = vectors, generation
+
+    def _rebuild(self, generation: int) -> FaissIndex:
+        ids, vecs = self.store.all_vectors()
+        logger.info("building vector index over %d chunks (generation %d)", len(ids), generation)
+        vectors = FaissIndex.build(ids, vecs, self.manifest.dimension, self.settings.vectors)
+        try:
+            vectors.save(self.directory / VECTORS_NAME, generation)
+        except OSError as exc:  # a read-only reader still serves from memory
+            logger.warning("could not save vector index: %s", exc)
+        return vectors
+
+    def commit_vectors(self) -> None:
+        """After a write run: bring the saved vector index up to the store's generation."""
+        self.refresh()
+
+    def dense_search(self, query_vec: np.ndarray, flt: SearchFilter, k: int) -> list[tuple[int, float]]:
+        """Vector search restricted inside faiss to the chunks the filter allows."""
+        allowed = None if flt.is_unrestricted else self.store.allowed_chunk_ids(flt)
+        return self.vectors.search(query_vec, k, allowed)
+
+    def size_on_disk(self) -> int:
+        return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,53 @@
+"""What built an index (model, dimension, chunker, vector layout), saved beside it and checked on every open."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from indexer import __version__
+from indexer.errors import IndexMismatch
+
+CHUNKER_VERSION = "structure-v1"
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass
+class Manifest:
+    """The build configuration of an index; a different model or dimension means a different index."""
+
+    model: str
+    dimension: int
+    chunker_version: str = CHUNKER_VERSION
+    chunk_size: int = 0
+    chunk_overlap: int = 0
+    hnsw_threshold: int = 0
+    hnsw: dict[str, int] = field(default_factory=dict)
+    thammuu_version: str = __version__
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def check_compatible(self, model: str, dimension: int) -> None:
+        """Raise IndexMismatch when the index was built with another embedding model or dimension."""
+        if model != self.model or dimension != self.dimension:
+            raise IndexMismatch(
+                f"this index was built with model {self.model!r} (dimension {self.dimension}) but "
+                f"{model!r} (dimension {dimension}) is configured; use the same model or re-index into a new "
+                "directory (THAMMUU_INDEX_DIR)"
+            )
+
+    def save(self, directory: Path) -> None:
+        tmp = directory / (MANIFEST_NAME + ".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False))
+        os.replace(tmp, directory / MANIFEST_NAME)
+
+    @classmethod
+    def load(cls, directory: Path) -> Manifest | None:
+        path = directory / MANIFEST_NAME
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text())
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)

@@ -1,0 +1,131 @@
+"""The shared vocabulary of the indexer: documents, their identity, pages and chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+
+class Classification(IntEnum):
+    """Ordered classification levels; a principal sees a document when its clearance is >= the level."""
+
+    UNCLASSIFIED = 0
+    MAT = 1  # MẬT (confidential)
+    TOI_MAT = 2  # TỐI MẬT (secret)
+    TUYET_MAT = 3  # TUYỆT MẬT (top secret)
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @classmethod
+    def parse(cls, value: object) -> Classification:
+        """Accept an int, an enum name or a Vietnamese/English marking ('MẬT', 'toi mat', 'secret')."""
+        if isinstance(value, Classification):
+            return value
+        if isinstance(value, int):
+            return cls(value)
+        from indexer.text import fold
+
+        key = fold(str(value)).strip().replace("-", " ").replace("_", " ")
+        for level, names in _ALIASES.items():
+            if key in names:
+                return level
+        raise ValueError(f"unknown classification {value!r}")
+
+
+_LABELS = {
+    Classification.UNCLASSIFIED: "unclassified",
+    Classification.MAT: "MẬT",
+    Classification.TOI_MAT: "TỐI MẬT",
+    Classification.TUYET_MAT: "TUYỆT MẬT",
+}
+_ALIASES = {
+    Classification.UNCLASSIFIED: {"", "0", "unclassified", "public", "none", "thuong", "khong mat"},
+    Classification.MAT: {"1", "mat", "confidential"},
+    Classification.TOI_MAT: {"2", "toi mat", "secret"},
+    Classification.TUYET_MAT: {"3", "tuyet mat", "top secret"},
+}
+
+
+@dataclass
+class DocumentIdentity:
+    """What an official document says about itself (số hiệu, type, issuer, date, …)."""
+
+    number: str | None = None
+    number_variants: list[str] = field(default_factory=list)
+    doc_type: str | None = None
+    issuer: str | None = None
+    place: str | None = None
+    issued_date: str | None = None  # ISO YYYY-MM-DD
+    title: str | None = None
+    term: str | None = None
+    classification: Classification = Classification.UNCLASSIFIED
+    unit: str | None = None
+    language: str = "vi"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["classification"] = int(self.classification)
+        return d
+
+
+@dataclass
+class PageSpan:
+    """One page of the source and where its text sits in the document text."""
+
+    number: int
+    start: int
+    end: int
+    ocr: bool = False
+    ocr_confidence: float | None = None
+
+
+@dataclass
+class ParsedDocument:
+    """What a parser returns: text with page spans and any metadata the format carries."""
+
+    text: str
+    pages: list[PageSpan] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None  # record id inside a multi-document source (JSONL)
+
+
+@dataclass
+class Document:
+    """A document ready for chunking: stable id, source, hash, text and identity."""
+
+    doc_id: str
+    source: str
+    content_hash: str
+    text: str
+    identity: DocumentIdentity
+    pages: list[PageSpan] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ocr_pages(self) -> list[int]:
+        return [p.number for p in self.pages if p.ocr]
+
+
+@dataclass
+class Chunk:
+    """A passage of a document with its place in the structure and the text the embedder sees."""
+
+    doc_id: str
+    ordinal: int
+    text: str
+    section: str = ""
+    pages: list[int] = field(default_factory=list)
+    char_start: int = 0
+    char_end: int = 0
+    embed_text: str = ""
+
+
+@dataclass
+class ScoredChunk:
+    """A chunk id with a retrieval score (higher is better)."""
+
+    chunk_id: int
+    score: float

@@ -1,0 +1,73 @@
+"""PDF via pypdf with page numbers kept; pages without a text layer go to OCR or are reported as needing it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from indexer.config import OcrSettings
+from indexer.errors import CorruptDocument, NeedsOCR
+from indexer.models import PageSpan, ParsedDocument
+from indexer.parsing.ocr import INSTALL_HINT, ocr_languages, ocr_pdf_page
+from indexer.text import nfc
+
+logger = logging.getLogger(__name__)
+
+_MIN_TEXT_CHARS = 25  # fewer visible characters than this on a page means "image only"
+PAGE_SEPARATOR = "\n\n"
+
+
+class PdfParser:
+    """Text-layer PDFs page by page; image-only pages OCR'd with Tesseract when installed."""
+
+    def __init__(self, ocr: OcrSettings) -> None:
+        self._ocr = ocr
+
+    def parse(self, path: Path) -> list[ParsedDocument]:
+        with path.open("rb") as fh:
+            if not fh.read(1024).lstrip().startswith(b"%PDF"):
+                raise CorruptDocument(f"{path.name}: not a PDF (no %PDF header)")
+        try:
+            reader = PdfReader(str(path))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise CorruptDocument(f"{path.name}: encrypted PDF (password required)")
+            raw_pages = [page.extract_text() or "" for page in reader.pages]
+        except PdfReadError as exc:
+            raise CorruptDocument(f"{path.name}: damaged PDF ({exc})") from exc
+        except NotImplementedError as exc:  # e.g. unsupported encryption algorithms
+            raise CorruptDocument(f"{path.name}: encrypted PDF ({exc})") from exc
+
+        languages = None
+        needs_ocr = [i for i, t in enumerate(raw_pages) if len(t.strip()) < _MIN_TEXT_CHARS]
+        if needs_ocr:
+            languages = ocr_languages(self._ocr)
+            if languages is None and len(needs_ocr) == len(raw_pages):
+                raise NeedsOCR(f"{path.name}: {len(needs_ocr)} image-only page(s) need OCR; {INSTALL_HINT}")
+
+        parts: list[str] = []
+        spans: list[PageSpan] = []
+        missing: list[int] = []
+        offset = 0
+        for i, raw in enumerate(raw_pages):
+            text, is_ocr, conf = nfc(raw).strip(), False, None
+            if i in needs_ocr:
+                if languages is not None:
+                    text, conf = ocr_pdf_page(path, i, self._ocr, languages)
+                    text, is_ocr = nfc(text).strip(), True
+                else:
+                    missing.append(i + 1)
+            if parts:
+                offset += len(PAGE_SEPARATOR)
+            spans.append(PageSpan(number=i + 1, start=offset, end=offset + len(text), ocr=is_ocr, ocr_confidence=conf))
+            parts.append(text)
+            offset += len(text)
+        meta: dict[str, object] = {}
+        if missing:
+            logger.warning("%s: pages %s need OCR and were indexed without text; %s", path.name, missing, INSTALL_HINT)
+            meta["pages_needing_ocr"] = missing
+        if reader.metadata and reader.metadata.title:
+            meta["pdf_title"] = nfc(str(reader.metadata.title))
+        return [ParsedDocument(text=PAGE_SEPARATOR.join(parts), pages=spans, metadata=meta)]

@@ -1,0 +1,128 @@
+"""Hybrid retrieval over an index: lexical (FTS5 BM25, diacritic-insensitive) + dense (faiss), fused.
+
+The query is embedded once, the lexical and vector searches run once each, both restricted by the filter
+(and so by the caller's clearance) inside the store and inside faiss. A query that names a document number
+puts that document first.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from indexer.config import Settings
+from indexer.fusion import rrf, weighted
+from indexer.identity import find_numbers
+from indexer.index import Index
+from indexer.interfaces import Embedder
+from indexer.storage.filters import SearchFilter
+from indexer.text import fold, has_vietnamese_diacritics, tokenize
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "lexical", "dense"]
+
+
+@dataclass
+class QueryInterpretation:
+    """How the query was understood, shown to the user ("number 57-NQ/TW recognised")."""
+
+    tokens: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    number_docs: list[str] = field(default_factory=list)
+    diacritics: bool = True
+    mode: str = "hybrid"
+
+
+@dataclass
+class RetrievalResult:
+    """Ranked (chunk_id, score) pairs and what the retriever made of the query."""
+
+    hits: list[tuple[int, float]]
+    interpretation: QueryInterpretation
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def fts_query(tokens: list[str]) -> str:
+    """FTS5 MATCH expression: any token in exact form, or its folded form in the folded column."""
+    exact = list(dict.fromkeys(tokens))
+    folded = list(dict.fromkeys(fold(t) for t in tokens))
+    if not exact:
+        return ""
+    quote = lambda t: '"' + t.replace('"', '""') + '"'  # noqa: E731
+    return f"(exact : ({' OR '.join(map(quote, exact))})) OR (folded : ({' OR '.join(map(quote, folded))}))"
+
+
+class HybridRetriever:
+    """Runs lexical, dense or hybrid retrieval with filters; thread-safe."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
+        index.check_model(embedder.name, embedder.dimension)
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    def search(self, query: str, k: int, mode: Mode = "hybrid", flt: SearchFilter | None = None,
+               candidates: int | None = None) -> RetrievalResult:
+        """Up to max(k, candidates) fused hits, best first."""
+        flt = flt or SearchFilter()
+        s = self.settings.search
+        n = max(k, candidates or s.candidates)
+        timings: dict[str, float] = {}
+        tokens = tokenize(query)
+        numbers = find_numbers(query)
+        interp = QueryInterpretation(tokens=tokens, numbers=numbers, diacritics=has_vietnamese_diacritics(query),
+                                     mode=mode)
+        store = self.index.store
+        lexical: list[tuple[int, float]] = []
+        dense: list[tuple[int, float]] = []
+        if mode in ("hybrid", "lexical"):
+            t = time.perf_counter()
+            match = fts_query(tokens)
+            lexical = store.lexical_search(match, flt, n) if match else []
+            timings["lexical"] = (time.perf_counter() - t) * 1000
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            qvec = self.embedder.embed_queries([query])[0]
+            timings["embed"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            dense = self.index.dense_search(qvec, flt, n)
+            timings["dense"] = (time.perf_counter() - t) * 1000
+        if mode == "lexical":
+            fused = lexical
+        elif mode == "dense":
+            fused = dense
+        elif s.fusion == "rrf":
+            fused = rrf([lexical, dense], k=s.rrf_k, weights=[1.0 - s.dense_weight, s.dense_weight])
+        else:
+            fused = weighted(lexical, dense, s.dense_weight)
+        if numbers:
+            fused = self._boost_numbers(numbers, flt, fused, interp)
+        return RetrievalResult(fused, interp, timings)
+
+    def _boost_numbers(self, numbers: list[str], flt: SearchFilter, fused: list[tuple[int, float]],
+                       interp: QueryInterpretation) -> list[tuple[int, float]]:
+        """Documents carrying a number named in the query go first, each by its best chunk (or its first)."""
+        store = self.index.store
+        docs = store.docs_by_number(numbers, flt)
+        interp.number_docs = docs
+        if not docs:
+            return fused
+        top = fused[0][1] if fused else 1.0
+        chunk_rows = store.chunks([c for c, _ in fused])
+        boosted: list[tuple[int, float]] = []
+        covered: set[str] = set()
+        for cid, score in fused:
+            doc = chunk_rows.get(cid, {}).get("doc_id")
+            if doc in docs and doc not in covered:
+                boosted.append((cid, top + 1.0 + score))
+                covered.add(doc)
+        for doc in docs:
+            if doc not in covered:
+                first = store.document_chunks(doc)[:1]
+                if first:
+                    boosted.append((int(first[0]["chunk_id"]), top + 1.0))
+        chosen = {c for c, _ in boosted}
+        return sorted(boosted, key=lambda x: -x[1]) + [(c, s) for c, s in fused if c not in chosen]

@@ -1,0 +1,292 @@
+"""SQLite document store: documents, chunks with their vectors, number variants and the FTS5 lexical index.
+
+SQLite is the source of truth: every document is written in one transaction with its chunks and vectors,
+so a crash leaves either the old or the new version of it, never half. The faiss index is derived from it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.models import Chunk, Document
+from indexer.storage.filters import SearchFilter, filter_sql
+from indexer.storage.schema import connect, create_schema
+from indexer.text import fold, tokenize
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class StoredDocument:
+    """A document row as the store holds it."""
+
+    doc_id: str
+    source: str
+    content_hash: str
+
+
+def lexical_columns(text: str) -> tuple[str, str]:
+    """The two FTS5 columns of a text: exact tokens (tone-canonical) and folded tokens (no diacritics, đ→d)."""
+    tokens = tokenize(text)
+    return " ".join(tokens), " ".join(fold(t) for t in tokens)
+
+
+class SQLiteStore:
+    """Document store over one SQLite file; thread-safe for one writer and many readers."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        self._readonly = readonly
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        if not readonly:
+            create_schema(self.conn)
+
+    # Each thread gets its own connection: sqlite3 connections must not be shared across threads mid-query.
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(str(self.path), readonly=self._readonly)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT), rolled back on any error."""
+        with self._write_lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # ---- meta -------------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def generation(self) -> int:
+        """A counter bumped by every commit that changes chunks: readers reload vectors when it moves."""
+        return int(self.get_meta("generation") or 0)
+
+    @staticmethod
+    def _bump(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    # ---- writing ----------------------------------------------------------------------------------------
+    def documents_under(self, source_root: str) -> dict[str, StoredDocument]:
+        """Documents indexed from one source root, keyed by doc_id."""
+        rows = self.conn.execute(
+            "SELECT doc_id, source, content_hash FROM documents WHERE source_root = ?", (source_root,)
+        )
+        return {r[0]: StoredDocument(r[0], r[1], r[2]) for r in rows}
+
+    def hash_of(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT content_hash FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def vectors_by_embed_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Vectors already computed for identical embedder inputs, so unchanged passages are never re-embedded."""
+        wanted = list(set(hashes))
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            rows = self.conn.execute(
+                f"SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({','.join('?' * len(part))})", part
+            )
+            for h, blob in rows:
+                out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def write_documents(
+        self, items: Sequence[tuple[Document, str, Sequence[Chunk], Sequence[str], np.ndarray]]
+    ) -> None:
+        """Replace each (document, source_root, chunks, embed_hashes, vectors) atomically, all in one commit."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.transaction() as conn:
+            for doc, root, chunks, hashes, vectors in items:
+                self._delete(conn, [doc.doc_id])
+                ident = doc.identity
+                conn.execute(
+                    "INSERT INTO documents(doc_id, source, source_root, content_hash, number, doc_type, issuer,"
+                    " place, issued_date, title, term, classification, unit, language, page_count, pages,"
+                    " metadata, text, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        doc.doc_id, doc.source, root, doc.content_hash, ident.number, ident.doc_type,
+                        ident.issuer, ident.place, ident.issued_date, ident.title, ident.term,
+                        int(ident.classification), ident.unit, ident.language, len(doc.pages),
+                        json.dumps([p.__dict__ for p in doc.pages]),
+                        json.dumps(doc.metadata, ensure_ascii=False, default=str), doc.text, now,
+                    ),
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO doc_numbers(variant, doc_id) VALUES (?, ?)",
+                    [(v, doc.doc_id) for v in dict.fromkeys(ident.number_variants)],
+                )
+                vocab: Counter[tuple[str, str]] = Counter()
+                for chunk, h, vec in zip(chunks, hashes, vectors, strict=True):
+                    cur = conn.execute(
+                        "INSERT INTO chunks(doc_id, ordinal, section, pages, char_start, char_end, text,"
+                        " embed_hash, vector) VALUES (?,?,?,?,?,?,?,?,?)",
+                        (
+                            doc.doc_id, chunk.ordinal, chunk.section, json.dumps(chunk.pages), chunk.char_start,
+                            chunk.char_end, chunk.text, h, np.asarray(vec, dtype=np.float32).tobytes(),
+                        ),
+                    )
+                    lexical = f"{ident.number or ''} {chunk.section} {chunk.text}"
+                    exact, folded = lexical_columns(lexical)
+                    conn.execute(
+                        "INSERT INTO chunks_fts(rowid, exact, folded) VALUES (?, ?, ?)",
+                        (cur.lastrowid, exact, folded),
+                    )
+                    vocab.update(zip(folded.split(), exact.split(), strict=True))
+                conn.executemany(
+                    "INSERT INTO vocab(folded, exact, n) VALUES (?, ?, ?)"
+                    " ON CONFLICT(folded, exact) DO UPDATE SET n = n + excluded.n",
+                    [(f, e, n) for (f, e), n in vocab.items()],
+                )
+            self._bump(conn)
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        """Remove documents with their chunks, vectors and lexical entries, in one commit."""
+        if not doc_ids:
+            return
+        with self.transaction() as conn:
+            self._delete(conn, doc_ids)
+            self._bump(conn)
+
+    @staticmethod
+    def _delete(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> None:
+        for doc_id in doc_ids:
+            conn.execute(
+                "DELETE FROM chunks_fts WHERE rowid IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)", (doc_id,)
+            )
+            conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            conn.execute("DELETE FROM doc_numbers WHERE doc_id = ?", (doc_id,))
+            conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    # ---- reading ----------------------------------------------------------------------------------------
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids int64, vectors float32) of every chunk, for (re)building the vector index."""
+        rows = self.conn.execute("SELECT chunk_id, vector FROM chunks ORDER BY chunk_id").fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vecs = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        return ids, vecs
+
+    def allowed_chunk_ids(self, flt: SearchFilter) -> np.ndarray:
+        """Ids of every chunk the filter lets through (used to restrict the vector search inside faiss)."""
+        cond, params = filter_sql(flt)
+        rows = self.conn.execute(
+            f"SELECT c.chunk_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {cond}", params
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def lexical_search(self, match: str, flt: SearchFilter, k: int) -> list[tuple[int, float]]:
+        """BM25 over the FTS5 index restricted by the filter; returns (chunk_id, score) best first."""
+        cond, params = filter_sql(flt)
+        # bm25() is lower-is-better; exact-form matches weigh more than diacritic-folded ones.
+        sql = (
+            "SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.7) AS s FROM chunks_fts f"
+            " JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d ON d.doc_id = c.doc_id"
+            f" WHERE chunks_fts MATCH ? AND {cond} ORDER BY bm25(chunks_fts, 1.0, 0.7) LIMIT ?"
+        )
+        try:
+            rows = self.conn.execute(sql, [match, *params, k]).fetchall()
+        except sqlite3.OperationalError as exc:
+            logger.warning("lexical query %r failed: %s", match, exc)
+            return []
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Chunk rows joined with their document's identity, keyed by chunk_id."""
+        out: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[i : i + 500])
+            rows = self.conn.execute(
+                "SELECT c.chunk_id, c.doc_id, c.ordinal, c.section, c.pages, c.char_start, c.char_end, c.text,"
+                " d.number, d.doc_type, d.issuer, d.issued_date, d.title, d.classification, d.unit, d.language,"
+                " d.source FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+                f" WHERE c.chunk_id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            for r in rows:
+                row = dict(r)
+                row["pages"] = json.loads(row["pages"])
+                out[int(row["chunk_id"])] = row
+        return out
+
+    def document(self, doc_id: str, flt: SearchFilter) -> dict[str, Any] | None:
+        """One document row if the filter (clearance) lets it through, else None."""
+        cond, params = filter_sql(flt)
+        row = self.conn.execute(
+            f"SELECT * FROM documents d WHERE d.doc_id = ? AND {cond}", [doc_id, *params]
+        ).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["pages"] = json.loads(out["pages"])
+        out["metadata"] = json.loads(out["metadata"])
+        return out
+
+    def document_chunks(self, doc_id: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT chunk_id, ordinal, section, pages, char_start, char_end, text FROM chunks"
+            " WHERE doc_id = ? ORDER BY ordinal",
+            (doc_id,),
+        ).fetchall()
+        return [dict(r) | {"pages": json.loads(r["pages"])} for r in rows]
+
+    def docs_by_number(self, variants: Sequence[str], flt: SearchFilter) -> list[str]:
+        """Visible documents carrying any of these number variants."""
+        if not variants:
+            return []
+        cond, params = filter_sql(flt)
+        rows = self.conn.execute(
+            "SELECT DISTINCT d.doc_id FROM doc_numbers n JOIN documents d ON d.doc_id = n.doc_id"
+            f" WHERE n.variant IN ({','.join('?' * len(variants))}) AND {cond}",
+            [*variants, *params],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def vocab_exact_forms(self, folded: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        """For folded tokens, the exact (diacritic) forms seen in the corpus with their counts."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        if not folded:
+            return out
+        rows = self.conn.execute(
+            f"SELECT folded, exact, n FROM vocab WHERE folded IN ({','.join('?' * len(folded))})", list(folded)
+        )
+        for f, e, n in rows:
+            out.setdefault(f, []).append((e, int(n)))
+        return out
+
+    def stats(self) -> dict[str, int]:
+        c = self.conn
+        return {
+            "documents": int(c.execute("SELECT count(*) FROM documents").fetchone()[0]),
+            "chunks": int(c.execute("SELECT count(*) FROM chunks").fetchone()[0]),
+        }

@@ -1,0 +1,1 @@
+"""Thammuu search API: FastAPI app, retrieval services, drafting and the web page."""

@@ -1,0 +1,10 @@
+"""The ``thammuu`` console script: the indexer's commands plus those that need the server side."""
+
+from __future__ import annotations
+
+from indexer.cli import app
+
+
+def main() -> None:
+    """Entry point of the ``thammuu`` console script."""
+    app()

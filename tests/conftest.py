@@ -1,0 +1,65 @@
+"""Shared fixtures: the real packaged model (once per session), real data paths, fresh index directories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("THAMMUU_DATA_DIR", ROOT.parent / "shared" / "data")).resolve()
+
+
+DATA = _data_dir()
+
+
+def need_data(*parts: str) -> Path:
+    """Path under the shared data folder; skipped where it is absent, but never in CI (there it must exist)."""
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is required in CI")
+        pytest.skip(f"{path} not available on this machine")
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """Settings from the environment (models dir, data dir); each test picks its own index dir."""
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings):  # type: ignore[no-untyped-def]
+    """The real default embedding model, loaded once for the whole test session."""
+    from indexer.embedding import shared_embedder
+
+    return shared_embedder(settings)
+
+
+@pytest.fixture()
+def index_settings(tmp_path: Path, settings: Settings) -> Settings:
+    """Settings pointing at a fresh index directory for this test."""
+    return settings.model_copy(update={"index_dir": tmp_path / "index"})
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) -> Iterator[Settings]:  # type: ignore[no-untyped-def]
+    """An index of the sample corpus, built once per session (read-only for tests)."""
+    from indexer.index import Index
+    from indexer.pipeline import IndexPipeline
+
+    s = settings.model_copy(update={"index_dir": tmp_path_factory.mktemp("corpus") / "index"})
+    idx = Index.open_or_create(s, embedder.name, embedder.dimension)
+    report = IndexPipeline(s, embedder, idx).run([CORPUS])
+    assert report.added > 0, report.failed
+    idx.close()
+    yield s
