@@ -106,8 +106,13 @@ class StructureChunker:
             s = start + lead
             chunks.append(
                 Chunk(
-                    doc_id=doc.doc_id, ordinal=len(chunks), text=body, section=section,
-                    pages=_pages_for(s, s + len(body), doc.pages), char_start=s, char_end=s + len(body),
+                    doc_id=doc.doc_id,
+                    ordinal=len(chunks),
+                    text=body,
+                    section=section,
+                    pages=_pages_for(s, s + len(body), doc.pages),
+                    char_start=s,
+                    char_end=s + len(body),
                     embed_text=body,
                 )
             )
@@ -121,7 +126,7 @@ class StructureChunker:
             return
         intro_end = node.children[0].start
         first_child = 0
-        if text[node.start:intro_end].strip():
+        if text[node.start : intro_end].strip():
             # A short intro (a heading, a title line) travels with the first child rather than alone.
             child = node.children[0]
             if intro_end - node.start < self.settings.min_chunk and child.end - node.start <= size:

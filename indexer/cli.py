@@ -29,7 +29,8 @@ IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index directory 
 def setup_logging(verbose: bool = False) -> None:
     """Log to stderr; INFO for our packages when verbose, WARNING otherwise."""
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     for noisy in ("httpx", "sentence_transformers", "transformers", "faiss"):
@@ -49,7 +50,9 @@ def fail(exc: Exception) -> None:
 
 
 @app.callback()
-def main_callback(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More logging.")] = False) -> None:
+def main_callback(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More logging.")] = False,
+) -> None:
     setup_logging(verbose)
 
 
@@ -147,8 +150,15 @@ def search_cmd(
         row = rows[chunk_id]
         title = row["title"] or row["number"] or row["source"]
         if json_out:
-            hit = {"doc_id": row["doc_id"], "chunk_id": chunk_id, "score": round(score, 6), "title": title,
-                   "number": row["number"], "section": row["section"], "text": row["text"]}
+            hit = {
+                "doc_id": row["doc_id"],
+                "chunk_id": chunk_id,
+                "score": round(score, 6),
+                "title": title,
+                "number": row["number"],
+                "section": row["section"],
+                "text": row["text"],
+            }
             out.print(json.dumps(hit, ensure_ascii=False), soft_wrap=True, markup=False, highlight=False)
         else:
             out.print(f"[bold]{score:.4f}[/bold] {row['number'] or ''} {title} [dim]{row['section']}[/dim]")
@@ -169,9 +179,14 @@ def info_cmd(
         fail(exc)
     stats = idx.store.stats()
     info = {
-        "index_dir": str(idx.directory), **stats, "model": idx.manifest.model, "dimension": idx.manifest.dimension,
-        "index_type": idx.vectors.kind, "chunker": idx.manifest.chunker_version,
-        "hnsw_threshold": idx.manifest.hnsw_threshold, "size_bytes": idx.size_on_disk(),
+        "index_dir": str(idx.directory),
+        **stats,
+        "model": idx.manifest.model,
+        "dimension": idx.manifest.dimension,
+        "index_type": idx.vectors.kind,
+        "chunker": idx.manifest.chunker_version,
+        "hnsw_threshold": idx.manifest.hnsw_threshold,
+        "size_bytes": idx.size_on_disk(),
     }
     if json_out:
         out.print(json.dumps(info, ensure_ascii=False), soft_wrap=True)

@@ -91,9 +91,7 @@ class LlmSettings(BaseModel):
 class Settings(BaseSettings):
     """Everything configurable, validated at start-up."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="THAMMUU_", env_nested_delimiter="__", env_file=".env", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="THAMMUU_", env_nested_delimiter="__", env_file=".env", extra="ignore")
 
     index_dir: Path = Field(Path("var/index"), description="Directory holding the index.")
     models_dir: Path = Field(default_factory=_default_models_dir, description="Cache of assembled models.")

@@ -55,9 +55,16 @@ class Index:
         if manifest is None:
             v = settings.vectors
             manifest = Manifest(
-                model=model, dimension=dimension, chunk_size=settings.chunking.chunk_size,
-                chunk_overlap=settings.chunking.chunk_overlap, hnsw_threshold=v.hnsw_threshold,
-                hnsw={"M": v.hnsw_m, "ef_construction": v.hnsw_ef_construction, "ef_search": v.hnsw_ef_search},
+                model=model,
+                dimension=dimension,
+                chunk_size=settings.chunking.chunk_size,
+                chunk_overlap=settings.chunking.chunk_overlap,
+                hnsw_threshold=v.hnsw_threshold,
+                hnsw={
+                    "M": v.hnsw_m,
+                    "ef_construction": v.hnsw_ef_construction,
+                    "ef_search": v.hnsw_ef_search,
+                },
             )
             store = SQLiteStore(directory / STORE_NAME)
             manifest.save(directory)

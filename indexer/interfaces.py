@@ -47,8 +47,6 @@ class VectorIndex(Protocol):
     @property
     def size(self) -> int: ...
 
-    def search(
-        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Return up to k (id, score) pairs best first; when ``allowed`` is given only those ids are considered."""
         ...

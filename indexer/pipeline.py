@@ -54,10 +54,14 @@ class IndexReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "removed": self.removed,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
             "failed": [{"source": s, "reason": r} for s, r in self.failed],
             "warnings": [{"source": s, "reason": r} for s, r in self.warnings],
-            "chunks_embedded": self.chunks_embedded, "chunks_reused": self.chunks_reused,
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_reused": self.chunks_reused,
             "seconds": round(self.seconds, 2),
         }
 
@@ -112,8 +116,9 @@ class IndexPipeline:
         self._pending_chunks = 0
 
     # ---- public -----------------------------------------------------------------------------------------
-    def run(self, paths: Iterable[Path], *, default_unit: str | None = None,
-            progress: ProgressFn | None = None) -> IndexReport:
+    def run(
+        self, paths: Iterable[Path], *, default_unit: str | None = None, progress: ProgressFn | None = None
+    ) -> IndexReport:
         """Index every path (file or folder); files gone from a folder are removed from the index."""
         t0 = time.perf_counter()
         report = IndexReport()
@@ -193,8 +198,18 @@ class IndexPipeline:
             raise IndexerError(f"{sidecar.name}: sidecar must hold a JSON object")
         return data
 
-    def _add(self, parsed: ParsedDocument, doc_id: str, source: str, content_hash: str, root: str,
-             unit: str | None, overrides: dict[str, Any], report: IndexReport, is_new: bool) -> None:
+    def _add(
+        self,
+        parsed: ParsedDocument,
+        doc_id: str,
+        source: str,
+        content_hash: str,
+        root: str,
+        unit: str | None,
+        overrides: dict[str, Any],
+        report: IndexReport,
+        is_new: bool,
+    ) -> None:
         metadata = {**parsed.metadata, **overrides}
         identity = identify(parsed.text, metadata)
         if identity.unit is None and unit:

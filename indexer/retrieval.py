@@ -64,8 +64,14 @@ class HybridRetriever:
         self.embedder = embedder
         self.settings = settings
 
-    def search(self, query: str, k: int, mode: Mode = "hybrid", flt: SearchFilter | None = None,
-               candidates: int | None = None) -> RetrievalResult:
+    def search(
+        self,
+        query: str,
+        k: int,
+        mode: Mode = "hybrid",
+        flt: SearchFilter | None = None,
+        candidates: int | None = None,
+    ) -> RetrievalResult:
         """Up to max(k, candidates) fused hits, best first."""
         flt = flt or SearchFilter()
         s = self.settings.search
@@ -73,8 +79,9 @@ class HybridRetriever:
         timings: dict[str, float] = {}
         tokens = tokenize(query)
         numbers = find_numbers(query)
-        interp = QueryInterpretation(tokens=tokens, numbers=numbers, diacritics=has_vietnamese_diacritics(query),
-                                     mode=mode)
+        interp = QueryInterpretation(
+            tokens=tokens, numbers=numbers, diacritics=has_vietnamese_diacritics(query), mode=mode
+        )
         store = self.index.store
         lexical: list[tuple[int, float]] = []
         dense: list[tuple[int, float]] = []
@@ -102,8 +109,13 @@ class HybridRetriever:
             fused = self._boost_numbers(numbers, flt, fused, interp)
         return RetrievalResult(fused, interp, timings)
 
-    def _boost_numbers(self, numbers: list[str], flt: SearchFilter, fused: list[tuple[int, float]],
-                       interp: QueryInterpretation) -> list[tuple[int, float]]:
+    def _boost_numbers(
+        self,
+        numbers: list[str],
+        flt: SearchFilter,
+        fused: list[tuple[int, float]],
+        interp: QueryInterpretation,
+    ) -> list[tuple[int, float]]:
         """Documents carrying a number named in the query go first, each by its best chunk (or its first)."""
         store = self.index.store
         docs = store.docs_by_number(numbers, flt)

@@ -43,8 +43,10 @@ def _place_tone(word: str) -> str:
         return word
     # 'qu' and 'gi' open the syllable: their u/i is not part of the nucleus when more vowels follow.
     first = letters[0][0].lower() if letters else ""
-    if len(vowel_idx) > 1 and vowel_idx[0] == 1 and (
-        (first == "q" and letters[1][0].lower() == "u") or (first == "g" and letters[1][0].lower() == "i")
+    if (
+        len(vowel_idx) > 1
+        and vowel_idx[0] == 1
+        and ((first == "q" and letters[1][0].lower() == "u") or (first == "g" and letters[1][0].lower() == "i"))
     ):
         vowel_idx = vowel_idx[1:]
     target = None

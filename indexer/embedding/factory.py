@@ -55,6 +55,4 @@ def _cached(model: str, models_dir: str, dtype: str, max_len: int, batch: int, t
 def shared_embedder(settings: Settings) -> Embedder:
     """The process-wide embedder for these settings: the model is loaded once per process."""
     e = settings.embedding
-    return _cached(
-        e.model, str(settings.models_dir), e.dtype, e.max_seq_length, e.batch_size, e.threads, e.dimension
-    )
+    return _cached(e.model, str(settings.models_dir), e.dtype, e.max_seq_length, e.batch_size, e.threads, e.dimension)

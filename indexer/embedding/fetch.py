@@ -80,8 +80,18 @@ def _download_wheels(dest: Path) -> list[Path]:
         vdir.mkdir(parents=True, exist_ok=True)
         logger.info("downloading %s==%s", _PACKAGE, version)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-             "-d", str(vdir), f"{_PACKAGE}=={version}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                str(vdir),
+                f"{_PACKAGE}=={version}",
+            ],
             check=True,
         )
         found = sorted(vdir.glob("*.whl"))

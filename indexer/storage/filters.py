@@ -46,8 +46,17 @@ class SearchFilter:
         else:
             new_units = tuple(u for u in self.units if u in units)
         return SearchFilter(
-            self.doc_types, self.issuers, self.numbers, self.date_from, self.date_to, self.languages,
-            self.doc_ids, self.exclude_doc_ids, Classification(level), new_units, dict(self.extra),
+            self.doc_types,
+            self.issuers,
+            self.numbers,
+            self.date_from,
+            self.date_to,
+            self.languages,
+            self.doc_ids,
+            self.exclude_doc_ids,
+            Classification(level),
+            new_units,
+            dict(self.extra),
         )
 
 

@@ -114,7 +114,8 @@ class SQLiteStore:
         for i in range(0, len(wanted), 500):
             part = wanted[i : i + 500]
             rows = self.conn.execute(
-                f"SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({','.join('?' * len(part))})", part
+                f"SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({','.join('?' * len(part))})",
+                part,
             )
             for h, blob in rows:
                 out[h] = np.frombuffer(blob, dtype=np.float32)
@@ -134,11 +135,25 @@ class SQLiteStore:
                     " place, issued_date, title, term, classification, unit, language, page_count, pages,"
                     " metadata, text, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        doc.doc_id, doc.source, root, doc.content_hash, ident.number, ident.doc_type,
-                        ident.issuer, ident.place, ident.issued_date, ident.title, ident.term,
-                        int(ident.classification), ident.unit, ident.language, len(doc.pages),
+                        doc.doc_id,
+                        doc.source,
+                        root,
+                        doc.content_hash,
+                        ident.number,
+                        ident.doc_type,
+                        ident.issuer,
+                        ident.place,
+                        ident.issued_date,
+                        ident.title,
+                        ident.term,
+                        int(ident.classification),
+                        ident.unit,
+                        ident.language,
+                        len(doc.pages),
                         json.dumps([p.__dict__ for p in doc.pages]),
-                        json.dumps(doc.metadata, ensure_ascii=False, default=str), doc.text, now,
+                        json.dumps(doc.metadata, ensure_ascii=False, default=str),
+                        doc.text,
+                        now,
                     ),
                 )
                 conn.executemany(
@@ -151,8 +166,15 @@ class SQLiteStore:
                         "INSERT INTO chunks(doc_id, ordinal, section, pages, char_start, char_end, text,"
                         " embed_hash, vector) VALUES (?,?,?,?,?,?,?,?,?)",
                         (
-                            doc.doc_id, chunk.ordinal, chunk.section, json.dumps(chunk.pages), chunk.char_start,
-                            chunk.char_end, chunk.text, h, np.asarray(vec, dtype=np.float32).tobytes(),
+                            doc.doc_id,
+                            chunk.ordinal,
+                            chunk.section,
+                            json.dumps(chunk.pages),
+                            chunk.char_start,
+                            chunk.char_end,
+                            chunk.text,
+                            h,
+                            np.asarray(vec, dtype=np.float32).tobytes(),
                         ),
                     )
                     lexical = f"{ident.number or ''} {chunk.section} {chunk.text}"
@@ -181,7 +203,8 @@ class SQLiteStore:
     def _delete(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> None:
         for doc_id in doc_ids:
             conn.execute(
-                "DELETE FROM chunks_fts WHERE rowid IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)", (doc_id,)
+                "DELETE FROM chunks_fts WHERE rowid IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)",
+                (doc_id,),
             )
             conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM doc_numbers WHERE doc_id = ?", (doc_id,))
@@ -278,7 +301,8 @@ class SQLiteStore:
         if not folded:
             return out
         rows = self.conn.execute(
-            f"SELECT folded, exact, n FROM vocab WHERE folded IN ({','.join('?' * len(folded))})", list(folded)
+            f"SELECT folded, exact, n FROM vocab WHERE folded IN ({','.join('?' * len(folded))})",
+            list(folded),
         )
         for f, e, n in rows:
             out.setdefault(f, []).append((e, int(n)))
