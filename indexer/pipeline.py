@@ -95,7 +95,8 @@ def _walk(root: Path, registry: dict[str, Parser]) -> Iterator[Path]:
         yield root
         return
     for path in sorted(root.rglob("*")):
-        if path.is_file() and is_supported(path, registry) and not any(p.startswith(".") for p in path.parts[-2:-1]):
+        hidden = any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
+        if path.is_file() and not hidden and is_supported(path, registry):
             yield path
 
 

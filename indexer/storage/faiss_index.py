@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 
 import faiss
@@ -69,11 +70,13 @@ class FaissIndex:
 
     def save(self, path: Path, generation: int) -> None:
         """Write atomically (temp file + rename) with the store generation it reflects."""
-        tmp = path.with_suffix(".tmp")
+        # Unique temp names: a server and a CLI run may save the same index at the same moment.
+        tag = f".{os.getpid()}.{threading.get_ident()}.tmp"
+        tmp = path.with_name(path.name + tag)
         faiss.write_index(self._index, str(tmp))
         os.replace(tmp, path)
         meta = {"generation": generation, "kind": self.kind, "size": self.size}
-        meta_tmp = path.with_suffix(".json.tmp")
+        meta_tmp = path.with_name(path.stem + ".json" + tag)
         meta_tmp.write_text(json.dumps(meta))
         os.replace(meta_tmp, path.with_suffix(".json"))
 
