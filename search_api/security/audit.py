@@ -1,0 +1,159 @@
+"""Append-only audit log of every request and every access-control incident, in the index's SQLite database.
+
+Append-only is enforced by SQLite itself: triggers abort any UPDATE or DELETE on the table, whoever issues it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from indexer.storage.schema import connect
+
+logger = logging.getLogger(__name__)
+
+DDL = """
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    principal TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    query TEXT,
+    filters TEXT NOT NULL DEFAULT '{}',
+    chunk_ids TEXT NOT NULL DEFAULT '[]',
+    doc_ids TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL DEFAULT 'ok',
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_log_principal ON audit_log(principal, time);
+CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log(time);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"""
+
+# An API key pasted into a query box or a filter must never be written down in clear.
+_KEY_RE = re.compile(r"tm_[0-9a-f]+_[A-Za-z0-9_\-]+")
+_SECRET_FIELDS = {"key", "api_key", "apikey", "authorization", "token", "secret", "password", "x-api-key"}
+
+
+def redact(text: str | None) -> str | None:
+    """The text with anything shaped like an API key replaced."""
+    return None if text is None else _KEY_RE.sub("tm_[REDACTED]", text)
+
+
+def _redact_obj(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: "[REDACTED]" if str(k).lower() in _SECRET_FIELDS else _redact_obj(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redact_obj(v) for v in value]
+    return value
+
+
+def _timestamp(when: datetime) -> str:
+    # Fixed format (always microseconds, always UTC) so that string order is time order.
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class AuditLog:
+    """Who asked what and which chunks and documents they were given; thread-safe, append-only."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path
+        self._local = threading.local()
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn.executescript(DDL)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(str(self.path))
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _insert(
+        self,
+        principal: str,
+        endpoint: str,
+        query: str | None,
+        filters: dict[str, Any],
+        chunk_ids: Iterable[int],
+        doc_ids: Iterable[str],
+        status: str,
+        detail: str | None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO audit_log(time, principal, endpoint, query, filters, chunk_ids, doc_ids, status, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _timestamp(datetime.now(UTC)),
+                principal,
+                endpoint,
+                redact(query),
+                json.dumps(_redact_obj(filters or {}), ensure_ascii=False, default=str),
+                json.dumps([int(c) for c in chunk_ids]),
+                json.dumps([str(d) for d in doc_ids], ensure_ascii=False),
+                status,
+                redact(detail),
+            ),
+        )
+
+    def record(
+        self,
+        principal_name: str,
+        endpoint: str,
+        query: str | None,
+        filters: dict[str, Any] | None,
+        chunk_ids: Iterable[int],
+        doc_ids: Iterable[str],
+    ) -> None:
+        """Append one served request: the query, its filters and exactly what was returned."""
+        self._insert(principal_name, endpoint, query, filters or {}, chunk_ids, doc_ids, "ok", None)
+
+    def incident(self, principal_name: str, endpoint: str, detail: str, doc_ids: Iterable[str] = ()) -> None:
+        """Append an access-control incident (a refused key, a row stopped by the response guard)."""
+        logger.warning("security incident on %s for %s: %s", endpoint, principal_name, redact(detail))
+        self._insert(principal_name, endpoint, None, {}, [], doc_ids, "incident", detail)
+
+    def query(
+        self, principal: str | None = None, since: datetime | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Rows newest first, optionally for one principal and from a time on."""
+        conds: list[str] = []
+        params: list[object] = []
+        if principal is not None:
+            conds.append("principal = ?")
+            params.append(principal)
+        if since is not None:
+            conds.append("time >= ?")
+            params.append(_timestamp(since))
+        where = f"WHERE {' AND '.join(conds)}" if conds else ""
+        rows = self.conn.execute(
+            f"SELECT * FROM audit_log {where} ORDER BY id DESC LIMIT ?", [*params, max(0, int(limit))]
+        ).fetchall()
+        out = []
+        for r in rows:
+            row = dict(r)
+            for name in ("filters", "chunk_ids", "doc_ids"):
+                row[name] = json.loads(row[name])
+            out.append(row)
+        return out

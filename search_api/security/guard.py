@@ -1,0 +1,85 @@
+"""Last line of defence before a response leaves the API, and the rules about when keys are required."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from typing import TYPE_CHECKING, Any
+
+from indexer.models import Classification
+from search_api.security.errors import Unauthenticated, UnsafeBinding
+from search_api.security.principals import DEV_PRINCIPAL, Principal
+
+if TYPE_CHECKING:
+    from search_api.security.audit import AuditLog
+    from search_api.security.keys import PrincipalStore
+
+logger = logging.getLogger(__name__)
+
+
+def _level(value: Any) -> int | None:
+    try:
+        return int(Classification.parse(value))
+    except (ValueError, TypeError):
+        return None
+
+
+def guard_chunks(
+    principal: Principal, rows: list[dict[str, Any]], audit: AuditLog | None, endpoint: str
+) -> list[dict[str, Any]]:
+    """Drop every row the principal may not see (fails closed on a row without a readable classification).
+
+    Retrieval already filters inside SQL and faiss; reaching a drop here means a bug upstream, so each one is
+    logged as a WARNING and written to the audit log as an incident.
+    """
+    kept: list[dict[str, Any]] = []
+    for row in rows:
+        level = _level(row.get("classification"))
+        unit = row.get("unit")
+        if level is not None and principal.can_see(level, unit if isinstance(unit, str) else None):
+            kept.append(row)
+            continue
+        doc_id = str(row.get("doc_id", "?"))
+        detail = f"guard dropped {doc_id} chunk {row.get('chunk_id')} (classification {level}, unit {unit!r})"
+        logger.warning("%s on %s for %s", detail, endpoint, principal.name)
+        if audit is not None:
+            audit.incident(principal.name, endpoint, detail, [doc_id])
+    return kept
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.strip().lower() in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, store: PrincipalStore) -> None:
+    """Refuse to serve beyond loopback without principals; announce development mode loudly when it applies."""
+    if store.count() > 0:
+        logger.info("access control on: %d active principal(s); every request needs an API key", store.count())
+        return
+    if not is_loopback(host):
+        raise UnsafeBinding(
+            f"refusing to listen on {host!r} with no principals defined: anyone on the network could read the"
+            " index. Add one with `thammuu users add NAME --role reader` or bind to 127.0.0.1."
+        )
+    logger.warning(
+        "*** DEVELOPMENT MODE *** no principals defined: serving on %s without authentication as %r, limited"
+        " to UNCLASSIFIED documents. Add a principal with `thammuu users add` before real use.",
+        host,
+        DEV_PRINCIPAL.name,
+    )
+
+
+def principal_for(store: PrincipalStore, key: str | None) -> Principal:
+    """The caller: development principal when no principals exist, else the key's owner (Unauthenticated if none)."""
+    if store.count() == 0:
+        return DEV_PRINCIPAL
+    principal = store.authenticate(key) if key else None
+    if principal is None:
+        raise Unauthenticated("a valid API key is required")
+    return principal
