@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from indexer.cli import app
+from search_api.cli_users import register as register_users
+
+register_users(app)
 
 
 def main() -> None:

@@ -1,0 +1,127 @@
+"""``thammuu users`` (principals and API keys) and ``thammuu audit`` (the append-only audit log)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from indexer.index import STORE_NAME
+from search_api.security import AuditLog, PrincipalStore, SecurityError
+
+out = Console()
+err = Console(stderr=True)
+
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index directory (default THAMMUU_INDEX_DIR).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
+
+
+def _db(index: Path | None) -> Path:
+    from indexer.cli import settings_for
+
+    return settings_for(index).index_dir / STORE_NAME
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(2)
+
+
+def _print_json(value: object) -> None:
+    out.print(json.dumps(value, ensure_ascii=False), soft_wrap=True, markup=False, highlight=False)
+
+
+def users_add(
+    name: Annotated[str, typer.Argument(help="Principal name (a person or a service).")],
+    role: Annotated[list[str], typer.Option("--role", help="reader, drafter or admin (repeatable).")],
+    clearance: Annotated[str, typer.Option(help="Highest level readable: unclassified, mat, toi-mat, tuyet-mat.")],
+    unit: Annotated[list[str] | None, typer.Option("--unit", help="Unit in scope (repeatable; none = all).")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Create a principal and print its API key once (only its hash is kept)."""
+    try:
+        principal, key = PrincipalStore(_db(index)).add(name, role, clearance, unit or None)
+    except SecurityError as exc:
+        _fail(exc)
+    err.print(f"principal {principal.name} added; its key is shown once, store it now:")
+    out.print(key, markup=False, highlight=False)
+
+
+def users_list(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
+    """List principals (never their keys)."""
+    rows = PrincipalStore(_db(index)).list()
+    if json_out:
+        _print_json(rows)
+        return
+    table = Table("name", "roles", "clearance", "units", "created", "active")
+    for r in rows:
+        units = "all" if r["units"] is None else ", ".join(r["units"]) or "(unit-less only)"
+        table.add_row(
+            r["name"],
+            ", ".join(r["roles"]),
+            r["clearance_label"],
+            units,
+            r["created_at"],
+            "yes" if r["active"] else "no",
+        )
+    out.print(table)
+
+
+def users_revoke(name: Annotated[str, typer.Argument(help="Principal to disable.")], index: IndexOpt = None) -> None:
+    """Disable a principal and all its keys."""
+    try:
+        PrincipalStore(_db(index)).revoke(name)
+    except SecurityError as exc:
+        _fail(exc)
+    err.print(f"principal {name} revoked")
+
+
+def users_rotate(
+    name: Annotated[str, typer.Argument(help="Principal whose key to replace.")], index: IndexOpt = None
+) -> None:
+    """Issue a new key (printed once); the old one stops working at once."""
+    try:
+        key = PrincipalStore(_db(index)).rotate(name)
+    except SecurityError as exc:
+        _fail(exc)
+    err.print(f"new key for {name}; the old key no longer works:")
+    out.print(key, markup=False, highlight=False)
+
+
+def audit_cmd(
+    principal: Annotated[str | None, typer.Option(help="Only this principal.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only rows from this ISO time on (UTC if no offset).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 1000,
+    index: IndexOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show the audit log: who asked what and which documents they were given."""
+    try:
+        when = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        _fail(ValueError(f"--since {since!r} is not an ISO date or time"))
+    rows = AuditLog(_db(index)).query(principal=principal, since=when, limit=limit)
+    if json_out:
+        _print_json(rows)
+        return
+    table = Table("time", "principal", "endpoint", "status", "query", "documents")
+    for r in rows:
+        detail = r["detail"] if r["status"] != "ok" else r["query"]
+        table.add_row(r["time"], r["principal"], r["endpoint"], r["status"], detail or "", ", ".join(r["doc_ids"]))
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``users`` and ``audit`` to the ``thammuu`` command."""
+    users = typer.Typer(help="Principals and API keys (access control).", no_args_is_help=True)
+    users.command("add")(users_add)
+    users.command("list")(users_list)
+    users.command("revoke")(users_revoke)
+    users.command("rotate")(users_rotate)
+    app.add_typer(users, name="users")
+    app.command("audit")(audit_cmd)
