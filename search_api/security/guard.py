@@ -25,7 +25,7 @@ def _level(value: Any) -> int | None:
 
 
 def guard_chunks(
-    principal: Principal, rows: list[dict[str, Any]], audit: AuditLog | None, endpoint: str
+    principal: Principal, rows: list[dict[str, Any]], audit: AuditLog | None = None, endpoint: str = "api"
 ) -> list[dict[str, Any]]:
     """Drop every row the principal may not see (fails closed on a row without a readable classification).
 
