@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 
 def _level(value: Any) -> int | None:
+    # None must not parse: Classification.parse(None) reads the string 'None' as the alias 'none' (level 0).
+    if value is None or isinstance(value, bool):
+        return None
     try:
         return int(Classification.parse(value))
     except (ValueError, TypeError):

@@ -1,0 +1,82 @@
+"""Audit log: append-only (enforced by SQLite triggers), filtered queries, no secrets, response guard."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from indexer.models import Classification
+from search_api.security import AuditLog, Principal, PrincipalStore, guard_chunks
+
+
+@pytest.fixture()
+def audit(tmp_path: Path) -> AuditLog:
+    return AuditLog(tmp_path / "store.sqlite")
+
+
+def test_record_and_query(audit: AuditLog) -> None:
+    start = datetime.now(UTC)
+    audit.record("ana", "search", "nghị quyết", {"doc_types": ["NQ"]}, [3, 1], ["d1", "d2"])
+    audit.record("binh", "document", "", {}, [7], ["d3"])
+    audit.incident("binh", "search", "guard dropped d9")
+    rows = audit.query()
+    assert [r["principal"] for r in rows] == ["binh", "binh", "ana"]  # newest first
+    ana = audit.query(principal="ana")
+    assert len(ana) == 1
+    assert ana[0]["query"] == "nghị quyết" and ana[0]["filters"] == {"doc_types": ["NQ"]}
+    assert ana[0]["chunk_ids"] == [3, 1] and ana[0]["doc_ids"] == ["d1", "d2"] and ana[0]["status"] == "ok"
+    assert rows[0]["status"] == "incident" and rows[0]["detail"] == "guard dropped d9"
+    assert len(audit.query(since=start - timedelta(seconds=1))) == 3
+    assert audit.query(since=datetime.now(UTC) + timedelta(seconds=1)) == []
+    assert len(audit.query(since=datetime.now().replace(tzinfo=None) - timedelta(days=2))) == 3
+    assert len(audit.query(limit=2)) == 2
+
+
+def test_append_only_enforced_by_database(audit: AuditLog) -> None:
+    audit.record("ana", "search", "q", {}, [1], ["d1"])
+    raw = sqlite3.connect(audit.path)  # any writer, not just our class
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("UPDATE audit_log SET principal = 'eve'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("DELETE FROM audit_log")
+    raw.close()
+    assert [r["principal"] for r in audit.query()] == ["ana"]
+
+
+def test_keys_never_written(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db = tmp_path / "store.sqlite"
+    with caplog.at_level(logging.DEBUG):
+        _, key = PrincipalStore(db).add("ana", ["reader"], 0)
+        audit = AuditLog(db)
+        audit.record("ana", "search", f"oops {key}", {"api_key": "hunter2", "q": key}, [], [])
+        audit.incident("ana", "search", f"bad key {key}")
+    dump = "\n".join(audit.conn.iterdump())
+    assert key not in dump and "hunter2" not in dump
+    assert key not in caplog.text
+    assert "tm_[REDACTED]" in audit.query()[0]["detail"]
+
+
+def test_guard_drops_and_reports(audit: AuditLog, caplog: pytest.LogCaptureFixture) -> None:
+    p = Principal("ana", frozenset({"reader"}), Classification.MAT, ("Ban A",))
+    rows = [
+        {"chunk_id": 1, "doc_id": "ok1", "classification": 0, "unit": None},
+        {"chunk_id": 2, "doc_id": "ok2", "classification": 1, "unit": "Ban A"},
+        {"chunk_id": 3, "doc_id": "ok3", "classification": 1, "unit": ""},
+        {"chunk_id": 4, "doc_id": "secret", "classification": 2, "unit": "Ban A"},
+        {"chunk_id": 5, "doc_id": "other", "classification": 0, "unit": "Ban B"},
+        {"chunk_id": 6, "doc_id": "unmarked", "unit": None},  # fails closed
+        {"chunk_id": 7, "doc_id": "label", "classification": "TỐI MẬT", "unit": None},
+    ]
+    with caplog.at_level(logging.WARNING):
+        kept = guard_chunks(p, rows, audit, "search")
+    assert [r["doc_id"] for r in kept] == ["ok1", "ok2", "ok3"]
+    incidents = audit.query()
+    assert {r["doc_ids"][0] for r in incidents} == {"secret", "other", "unmarked", "label"}
+    assert all(r["status"] == "incident" and r["endpoint"] == "search" for r in incidents)
+    guard_warnings = [r for r in caplog.records if r.name.endswith(".guard") and r.levelno == logging.WARNING]
+    assert len(guard_warnings) == 4
+    assert guard_chunks(p, rows[:3], None, "search") == rows[:3]
