@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -150,6 +151,6 @@ def test_store_never_leaks_and_never_hides(
         store.close()
 
 
-def _rows(store: SQLiteStore, chunk_doc: dict[int, str]) -> list[tuple[int, str, dict[str, object]]]:
+def _rows(store: SQLiteStore, chunk_doc: dict[int, str]) -> list[tuple[int, str, dict[str, Any]]]:
     rows = store.chunks(list(chunk_doc))
     return [(c, chunk_doc[c], rows[c]) for c in chunk_doc]
