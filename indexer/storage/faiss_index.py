@@ -31,6 +31,7 @@ class FaissIndex:
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int, settings: VectorSettings) -> FaissIndex:
         """Flat inner product below ``hnsw_threshold`` vectors, HNSW (M, efConstruction recorded) above."""
+        base: faiss.Index
         if len(ids) >= settings.hnsw_threshold > 0:
             base = faiss.IndexHNSWFlat(dim, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             base.hnsw.efConstruction = settings.hnsw_ef_construction
@@ -58,12 +59,12 @@ class FaissIndex:
                 return []
             sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
             if self.kind.startswith("hnsw"):
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self._ef_search, k))
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self._ef_search, k))  # type: ignore[attr-defined]
             else:
-                params = faiss.SearchParameters(sel=sel)
+                params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
             k = min(k, len(allowed))
         elif self.kind.startswith("hnsw"):
-            params = faiss.SearchParametersHNSW(efSearch=max(self._ef_search, k))
+            params = faiss.SearchParametersHNSW(efSearch=max(self._ef_search, k))  # type: ignore[attr-defined]
         k = min(k, self.size)
         scores, ids = self._index.search(q, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
