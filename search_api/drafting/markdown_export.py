@@ -1,0 +1,41 @@
+"""A draft as Markdown: header blocks, numbered sections with citations, sources, 'Nơi nhận'."""
+
+from __future__ import annotations
+
+from search_api.drafting.models import Draft
+
+
+def source_line(i: int, number: str | None, title: str | None, issuer: str | None, issued: str | None) -> str:
+    """One entry of the sources list."""
+    parts = [p for p in (number, title, issuer, issued) if p]
+    return f"{i}. " + " — ".join(dict.fromkeys(parts))
+
+
+def to_markdown(draft: Draft) -> str:
+    """The whole draft as Markdown text (unsupported LLM paragraphs are marked, never dropped)."""
+    b = draft.blocks
+    lines: list[str] = []
+    lines += [f"**{x}**  " for x in b.get("issuing_body", []) if x]
+    lines.append(f"{b.get('number', '')}")
+    lines.append("")
+    lines += [f"**{x}**  " for x in b.get("motto", [])]
+    lines.append(f"*{b.get('place_date', '')}*")
+    lines += ["", f"# {b.get('doc_title', '')}", "", f"## {draft.title}", ""]
+    for section in draft.sections:
+        lines += [f"### {section.heading}", ""]
+        if not section.paragraphs:
+            lines += ["*(không tìm thấy tư liệu phù hợp / no matching passages)*", ""]
+        for p in section.paragraphs:
+            cites = " ".join(c.label for c in p.citations)
+            flag = "" if p.supported else f" **[chưa được kiểm chứng / unsupported: {p.note}]**"
+            lines += [f"{p.text} {cites}{flag}".strip(), ""]
+    if draft.sources:
+        lines += [f"### {b.get('sources_heading', 'Tài liệu trích dẫn')}", ""]
+        for i, s in enumerate(draft.sources, 1):
+            lines.append(source_line(i, s.number, s.title, s.issuer, s.issued_date) + f" (doc `{s.doc_id}`)")
+        lines.append("")
+    lines += [f"**{b.get('recipients_heading', 'Nơi nhận:')}**  "]
+    lines += [f"{r}  " for r in b.get("recipients", [])]
+    lines.append("")
+    lines += [f"**{s}**  " if s and not s.startswith("(") else f"{s}  " for s in b.get("signature", [])]
+    return "\n".join(lines).rstrip() + "\n"

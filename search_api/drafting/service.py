@@ -1,0 +1,168 @@
+"""Drafting service: one report from a template, section by section, under the caller's clearance; kept per owner."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from indexer.retrieval import HybridRetriever
+from indexer.storage.filters import SearchFilter
+from search_api.drafting.extractive import ExtractiveDrafter, SentenceCache
+from search_api.drafting.llm import LlmDrafter
+from search_api.drafting.models import Draft, DraftMode, DraftSection, Source
+from search_api.drafting.passages import Guard, retrieve_passages
+from search_api.drafting.templates import Template, TemplateRegistry
+from search_api.schemas import SearchFilters
+
+logger = logging.getLogger(__name__)
+
+Recorder = Callable[[Draft], None]
+
+
+class DraftRequest(BaseModel):
+    """What to draft: a template, a topic, optional filters, language and mode."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template: str = Field(min_length=1, examples=["bao-cao-so-ket"])
+    topic: str = Field(min_length=2, max_length=500, examples=["chuyển đổi số trong cơ quan đảng"])
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    language: str = Field("vi", pattern="^(vi|en|bn)$")
+    mode: DraftMode = "extractive"
+
+
+class DraftStore:
+    """The most recent drafts in memory (LRU); a draft is returned only to the principal who made it."""
+
+    def __init__(self, capacity: int = 200) -> None:
+        self.capacity = capacity
+        self._drafts: OrderedDict[str, Draft] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, draft: Draft) -> None:
+        with self._lock:
+            self._drafts[draft.id] = draft
+            self._drafts.move_to_end(draft.id)
+            while len(self._drafts) > self.capacity:
+                self._drafts.popitem(last=False)
+
+    def get(self, draft_id: str, owner: str) -> Draft | None:
+        """The draft when it exists and belongs to ``owner``; None otherwise (never tells which)."""
+        with self._lock:
+            draft = self._drafts.get(draft_id)
+            if draft is None or draft.owner != owner:
+                return None
+            self._drafts.move_to_end(draft_id)
+            return draft
+
+
+def _blocks(template: Template, today: date) -> dict[str, Any]:
+    if template.language == "vi":
+        when = f"ngày {today.day:02d} tháng {today.month:02d} năm {today.year}"
+    else:
+        when = today.isoformat()
+    return {
+        "issuing_body": template.issuing_body,
+        "motto": template.motto,
+        "number": template.number,
+        "place_date": template.place_date.replace("{date}", when),
+        "doc_title": template.title,
+        "recipients_heading": template.recipients_heading,
+        "recipients": template.recipients,
+        "signature": template.signature,
+        "sources_heading": template.sources_heading,
+    }
+
+
+class DraftService:
+    """Builds drafts with the extractive drafter (default) or the LLM drafter, and keeps them per owner."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        templates: TemplateRegistry,
+        llm: LlmDrafter | None = None,
+        store: DraftStore | None = None,
+        passages_per_section: int = 8,
+    ) -> None:
+        self.retriever = retriever
+        self.templates = templates
+        self.extractive = ExtractiveDrafter(retriever.embedder)
+        self.llm = llm
+        self.store = store or DraftStore()
+        self.k = passages_per_section
+
+    def stream(self, request: DraftRequest, flt: SearchFilter, guard: Guard, owner: str) -> Iterator[tuple[str, Any]]:
+        """Events ('start', {id}), ('section', DraftSection)…, ('done', Draft); the draft is stored before 'done'.
+
+        ``flt`` must already be narrowed to the caller (``flt.with_access``) and ``guard`` drops any row the
+        caller may not see. Raises KeyError for an unknown template and LlmUnavailable for 'llm' without one.
+        """
+        from search_api.drafting.llm import LlmUnavailable
+
+        template = self.templates.get(request.template, request.language)
+        if request.mode == "llm" and self.llm is None:
+            raise LlmUnavailable("LLM drafting is off: set THAMMUU_LLM__BASE_URL to an OpenAI-compatible endpoint")
+        draft = Draft(
+            id=uuid.uuid4().hex[:16],
+            template=template.id,
+            language=template.language,
+            mode=request.mode,
+            topic=request.topic,
+            title=f"{template.subject_prefix} {request.topic}".strip(),
+            owner=owner,
+            blocks=_blocks(template, date.today()),
+        )
+        yield "start", {"id": draft.id, "template": template.id, "sections": len(template.sections)}
+        cache = SentenceCache()
+        rows_by_chunk: dict[int, dict[str, Any]] = {}
+        for spec in template.sections:
+            rows = retrieve_passages(self.retriever, request.topic, spec.hints, flt, guard, k=self.k)
+            for r in rows:
+                rows_by_chunk[int(r["chunk_id"])] = r
+            section: DraftSection
+            if request.mode == "llm" and self.llm is not None:
+                section = self.llm.write_section(template, spec, request.topic, rows)
+            else:
+                section = self.extractive.write_section(spec, request.topic, rows, cache)
+            draft.sections.append(section)
+            yield "section", section
+        draft.sources = _sources(draft, rows_by_chunk)
+        self.store.put(draft)
+        logger.info("draft %s (%s, %s): %d chunks cited", draft.id, template.key, request.mode, len(draft.sources))
+        yield "done", draft
+
+    def draft(self, request: DraftRequest, flt: SearchFilter, guard: Guard, owner: str) -> Draft:
+        """The whole draft at once (see ``stream``)."""
+        result: Draft | None = None
+        for name, payload in self.stream(request, flt, guard, owner):
+            if name == "done":
+                result = payload
+        assert result is not None
+        return result
+
+
+def _sources(draft: Draft, rows: dict[int, dict[str, Any]]) -> list[Source]:
+    """Cited documents in order of first citation, each with the chunks cited."""
+    sources: dict[str, Source] = {}
+    for cid in draft.cited_chunk_ids():
+        row = rows[cid]
+        src = sources.setdefault(
+            row["doc_id"],
+            Source(
+                doc_id=row["doc_id"],
+                number=row.get("number"),
+                title=row.get("title"),
+                issuer=row.get("issuer"),
+                issued_date=row.get("issued_date"),
+            ),
+        )
+        src.chunk_ids.append(cid)
+    return list(sources.values())
