@@ -20,14 +20,18 @@ __all__ = ["FIELD_ALIASES", "canonical_number", "detect_language", "find_numbers
 
 _HEADER_CHARS = 4000
 _BENGALI = re.compile(r"[\u0980-\u09ff]")
-_TYPE_PREFIX = r"(?:Luật|Nghị quyết|Pháp lệnh|Lệnh|Nghị định|Quyết định|Thông tư|Chỉ thị|Kết luận|Văn bản hợp nhất)"
+_TYPE_PREFIX = (
+    r"(?:Bộ luật|Luật|Nghị quyết|Pháp lệnh|Lệnh|Nghị định|Quyết định|Thông tư|Chỉ thị|Kết luận|Văn bản hợp nhất)"
+)
 _NUMBER_RE = re.compile(
     rf"(?im)^[\s*#_]*(?:{_TYPE_PREFIX}\s+)?(?:Số|So|No|নং|সংখ্যা)\s*\.?\s*:?\s*({NUMBER_PATTERN})", re.UNICODE
 )
 _PLACE_DATE_RE = re.compile(
     r"(?i)(?:^|\n)[\s*_]*([^\n,;:]{2,40}?)\s*,\s*ngày\s+(\d{1,2})\s*(?:tháng|/)\s*(\d{1,2})\s*(?:năm|/)\s*(\d{4})"
 )
-_DATE_RE = re.compile(r"(?i)ngày\s+(\d{1,2})\s*(?:tháng|/)\s*(\d{1,2})\s*(?:năm|/)\s*(\d{4})")
+_INLINE_DATE_RE = re.compile(
+    r"([A-ZĐ][^\W\d_]*(?:\s[A-ZĐ][^\W\d_]*){0,3})\s*,\s*ngày\s+(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})"
+)
 _PASSED_RE = re.compile(r"(?i)thông qua\s+ngày\s+(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})")
 _EN_MONTHS = "january february march april may june july august september october november december".split()  # noqa: SIM905
 _EN_DATE_RE = re.compile(r"(?i)([A-Z][\w ]{1,30}),\s*(" + "|".join(_EN_MONTHS) + r")\s+(\d{1,2}),\s*(\d{4})")
@@ -88,6 +92,9 @@ def _place_date(header: str) -> tuple[str | None, str | None]:
     if m:
         place = re.sub(r"^[\W_]+", "", m.group(1)).strip() or None
         return place, _valid_date(int(m.group(2)), int(m.group(3)), int(m.group(4)))
+    m = _INLINE_DATE_RE.search(header)  # "Số: 25/2022/TT-BLĐTBXH Hà Nội, ngày 30 tháng 11 năm 2022"
+    if m:
+        return m.group(1).strip(), _valid_date(int(m.group(2)), int(m.group(3)), int(m.group(4)))
     m2 = _EN_DATE_RE.search(header)
     if m2:
         month = _EN_MONTHS.index(m2.group(2).lower()) + 1

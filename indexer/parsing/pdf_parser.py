@@ -1,4 +1,8 @@
-"""PDF via pypdf with page numbers kept; pages without a text layer go to OCR or are reported as needing it."""
+"""PDF via pypdf with page numbers kept; pages without a text layer go to OCR or are reported as needing it.
+
+Each page is cleaned of gazette running headers and page numbers (indexer.cleaning) before the pages are
+joined, so page spans and chunk offsets refer to the cleaned text.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from indexer.cleaning import clean_page
 from indexer.config import OcrSettings
 from indexer.errors import CorruptDocument, NeedsOCR
 from indexer.models import PageSpan, ParsedDocument
@@ -34,7 +39,8 @@ class PdfParser:
             reader = PdfReader(str(path))
             if reader.is_encrypted and not reader.decrypt(""):
                 raise CorruptDocument(f"{path.name}: encrypted PDF (password required)")
-            raw_pages = [page.extract_text() or "" for page in reader.pages]
+            # Running headers and page numbers go first: a scanned page often carries only a gazette header.
+            raw_pages = [clean_page(nfc(page.extract_text() or "")) for page in reader.pages]
         except PdfReadError as exc:
             raise CorruptDocument(f"{path.name}: damaged PDF ({exc})") from exc
         except NotImplementedError as exc:  # e.g. unsupported encryption algorithms
@@ -52,11 +58,11 @@ class PdfParser:
         missing: list[int] = []
         offset = 0
         for i, raw in enumerate(raw_pages):
-            text, is_ocr, conf = nfc(raw).strip(), False, None
+            text, is_ocr, conf = raw, False, None
             if i in needs_ocr:
                 if languages is not None:
                     text, conf = ocr_pdf_page(path, i, self._ocr, languages)
-                    text, is_ocr = nfc(text).strip(), True
+                    text, is_ocr = clean_page(nfc(text)), True
                 else:
                     missing.append(i + 1)
             if parts:
