@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -45,7 +46,8 @@ def settings_for(index: Path | None) -> Settings:
 
 def fail(exc: Exception) -> None:
     """Print a domain error as one line and exit 2 (never a stack trace for expected errors)."""
-    err.print(f"[red]error:[/red] {exc}")
+    # soft_wrap: one line however long (rich wraps at 80 columns when not on a terminal); escape: no markup.
+    err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
     raise typer.Exit(2)
 
 
@@ -101,7 +103,10 @@ def index_cmd(
         report = pipeline.run(paths, default_unit=unit)
     idx.close()
     if json_out:
-        out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
+        # Plain print: print_json wraps long strings (paths) at the console width, breaking the JSON.
+        out.print(
+            json.dumps(report.to_dict(), ensure_ascii=False, indent=2), soft_wrap=True, markup=False, highlight=False
+        )
     else:
         _print_report(report)
     if not report.ok:

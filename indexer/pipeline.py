@@ -177,7 +177,11 @@ class IndexPipeline:
 
     def _index_jsonl(self, path: Path, root: str, unit: str | None, report: IndexReport) -> list[str]:
         ids: list[str] = []
-        for parsed in parse_file(path, self.registry):
+        problems: list[str] = []
+        records = parse_file(path, self.registry, problems)
+        # A bad line is a failure of its own (exit code 1), reported with its line number; good lines still count.
+        report.failed.extend((str(path), problem) for problem in problems)
+        for parsed in records:
             doc_id = record_doc_id(path, parsed.key or "")
             record = json.dumps({"t": parsed.text, "m": parsed.metadata}, sort_keys=True, ensure_ascii=False)
             content_hash = _hash(record.encode(), (unit or "").encode())

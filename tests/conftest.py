@@ -63,3 +63,35 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory, settings: Settings, e
     assert report.added > 0, report.failed
     idx.close()
     yield s
+
+
+def copy_index(src: Path, dest: Path) -> None:
+    """Copy an index directory consistently (SQLite backup API, so a live WAL is included); faiss is rebuilt."""
+    import shutil
+    import sqlite3
+
+    dest.mkdir(parents=True)
+    shutil.copy2(src / "manifest.json", dest / "manifest.json")
+    source, target = sqlite3.connect(src / "store.sqlite"), sqlite3.connect(dest / "store.sqlite")
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
+@pytest.fixture()
+def warm_index(tmp_path: Path, corpus_index: Settings) -> Settings:
+    """A private, writable copy of the session corpus index: its stored vectors spare re-embedding the corpus."""
+    copy_index(corpus_index.index_dir, tmp_path / "warm-index")
+    return corpus_index.model_copy(update={"index_dir": tmp_path / "warm-index"})
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of the sample corpus (documents and sidecars only)."""
+    import shutil
+
+    dest = tmp_path / "docs"
+    shutil.copytree(CORPUS, dest, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return dest

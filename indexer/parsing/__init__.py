@@ -44,15 +44,22 @@ def is_supported(path: Path, registry: dict[str, Parser]) -> bool:
     )
 
 
-def parse_file(path: Path, registry: dict[str, Parser]) -> list[ParsedDocument]:
-    """Parse one file; any parser failure comes back as CorruptDocument with a reason a person can act on."""
+def parse_file(path: Path, registry: dict[str, Parser], problems: list[str] | None = None) -> list[ParsedDocument]:
+    """Parse one file; any parser failure comes back as CorruptDocument with a reason a person can act on.
+
+    Records skipped inside a multi-record file (bad JSONL lines) are appended to ``problems`` when given.
+    """
     parser = registry.get(path.suffix.lower())
     if parser is None:
         raise UnsupportedFormat(f"{path.name}: unsupported file type {path.suffix or '(none)'}")
     if path.stat().st_size == 0:
         raise CorruptDocument(f"{path.name}: empty file")
     try:
-        docs = parser.parse(path)
+        if problems is not None and isinstance(parser, JsonlParser):
+            docs, skipped = parser.parse_with_errors(path)
+            problems.extend(skipped)
+        else:
+            docs = parser.parse(path)
     except IndexerError:
         raise
     except Exception as exc:  # third-party parsers raise anything; we report and skip

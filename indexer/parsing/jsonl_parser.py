@@ -17,8 +17,12 @@ class JsonlParser:
     """Each line a JSON object; bad lines are logged and skipped, a file with no good line is corrupt."""
 
     def parse(self, path: Path) -> list[ParsedDocument]:
+        return self.parse_with_errors(path)[0]
+
+    def parse_with_errors(self, path: Path) -> tuple[list[ParsedDocument], list[str]]:
+        """The good records and, for each bad line, "line N: reason" (so the caller can report it)."""
         docs: list[ParsedDocument] = []
-        bad = 0
+        errors: list[str] = []
         with path.open("r", encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
@@ -30,11 +34,11 @@ class JsonlParser:
                     if not isinstance(text, str) or not text.strip():
                         raise ValueError("no text")
                 except (json.JSONDecodeError, ValueError, AttributeError) as exc:
-                    bad += 1
+                    errors.append(f"line {lineno}: {exc}")
                     logger.warning("%s line %d skipped: %s", path.name, lineno, exc)
                     continue
                 meta = {k: v for k, v in record.items() if k not in {"text", "id", "_id"}}
                 docs.append(ParsedDocument(text=nfc(text), metadata=meta, key=key))
         if not docs:
-            raise CorruptDocument(f"{path.name}: no valid JSONL record ({bad} bad lines)")
-        return docs
+            raise CorruptDocument(f"{path.name}: no valid JSONL record ({len(errors)} bad lines)")
+        return docs, errors
