@@ -162,7 +162,9 @@ function renderInterpretation(qi) {
   const box = $("interpretation");
   const parts = [];
   const docs = qi.number_docs || [];
-  for (const n of qi.numbers || []) {
+  // The API lists a number with its spelling variants (57-NQ/TW, 57NQTW, …); show the written forms only.
+  const numbers = (qi.numbers || []).filter((n) => /[-/]/.test(n));
+  for (const n of numbers.length ? numbers : (qi.numbers || []).slice(0, 1)) {
     parts.push(el("span", { class: docs.length ? "chip ok" : "chip warn" }, t(docs.length ? "interp.number" : "interp.numberNoDoc", { n })));
   }
   if (qi.diacritics === false) parts.push(el("span", { class: "chip" }, t("interp.noDiacritics")));
@@ -175,7 +177,7 @@ function renderHit(hit) {
   const title = hit.title || hit.number || hit.doc_id;
   const meta = el("dl", { class: "meta" });
   const add = (key, value) => {
-    if (value) meta.append(el("div", {}, el("dt", {}, t(key)), el("dd", {}, value)));
+    if (value) meta.append(el("div", { dataset: { field: key.split(".")[1] } }, el("dt", {}, t(key)), el("dd", {}, value)));
   };
   add("field.number", hit.number);
   add("field.type", hit.doc_type);
