@@ -21,7 +21,8 @@ from indexer.index import STORE_NAME
 from indexer.models import Classification
 from search_api.security import AuditLog, Principal, PrincipalStore
 
-UNITS = ["Ban Tuyên giáo", "Ban Tổ chức", None]
+UNIT_A, UNIT_B = "Ban Tuyên giáo", "Ban Tổ chức"
+UNITS: list[str | None] = [UNIT_A, UNIT_B, None]
 LEVELS = ["unclassified", "mat", "toi mat", "tuyet mat"]
 UNIQUE = [
     "xanhlam", "hoasen", "caotoc", "baobien", "nuivang", "songhong",
@@ -93,7 +94,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) 
         assert (r["classification"], r["unit"]) == (docs[r["doc_id"]].level, docs[r["doc_id"]].unit)
     store = PrincipalStore(s.index_dir / STORE_NAME)
     principals = []
-    scopes: list[tuple[str, ...] | None] = [None, (UNITS[0],), (UNITS[1],), (UNITS[0], UNITS[1])]
+    scopes: list[tuple[str, ...] | None] = [None, (UNIT_A,), (UNIT_B,), (UNIT_A, UNIT_B)]
     for n, (level, units) in enumerate(itertools.product(range(4), scopes)):
         roles = ["reader", "drafter"] + (["admin"] if n == 0 else [])
         principals.append(store.add(f"p{n}", roles, level, units))
@@ -135,7 +136,7 @@ def test_unauthenticated_and_bad_keys_refused(env: Env) -> None:
 
 
 def test_hidden_document_404_identical_to_missing(env: Env) -> None:
-    p, key = next((p, k) for p, k in env.principals if int(p.clearance) == 0 and p.units == (UNITS[0],))
+    p, key = next((p, k) for p, k in env.principals if int(p.clearance) == 0 and p.units == (UNIT_A,))
     hidden = [i for i, d in env.docs.items() if not _sees(p, d)]
     assert hidden
     missing = _not_found_body(env, key, "khong-ton-tai")
