@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from indexer.cli import app
+from search_api.cli_serve import register as register_serve
 from search_api.cli_users import register as register_users
 
+register_serve(app)
 register_users(app)
 
 

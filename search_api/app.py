@@ -1,0 +1,71 @@
+"""The app factory: ``create_app(settings)`` builds state, error handlers, routers and the static page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.staticfiles import StaticFiles
+
+from indexer import __version__
+from indexer.config import Settings
+from indexer.interfaces import Embedder
+from search_api.errors import register_error_handlers
+from search_api.routes import documents, health, index_jobs, search
+from search_api.state import AppState
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+DESCRIPTION = """Offline semantic search over party-committee documents (Vietnamese, English, Bengali).
+
+Authenticate with `Authorization: Bearer <API key>` once principals are defined; with none defined the
+server runs in single-user development mode and shows unclassified documents only.
+Errors are always `{"error": {"code": ..., "message": ...}}`."""
+
+
+def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None, warm: bool = True) -> FastAPI:
+    """Build the API for one index; ``embedder`` overrides the process-wide model (tests), ``warm`` preloads it."""
+    settings = settings or Settings()
+    state = AppState(settings, embedder)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            await run_in_threadpool(state.try_open)  # loads the model once and opens the index, off the loop
+        yield
+        await run_in_threadpool(state.close)
+
+    app = FastAPI(
+        title="Thammuu",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.thammuu = state
+    register_error_handlers(app)
+    for module in (search, documents, health, index_jobs):
+        app.include_router(module.router)
+    _include_drafts(app)
+    # Last, so every /api route wins over the page's catch-all.
+    if WEB_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+    return app
+
+
+def _include_drafts(app: FastAPI) -> None:
+    """The drafting routes, once their module exists."""
+    try:
+        from search_api.routes import drafts  # type: ignore[attr-defined]
+    except ImportError as exc:
+        if exc.name not in ("search_api.routes.drafts", "search_api.routes"):
+            raise
+        logger.info("drafting routes not installed")
+        return
+    app.include_router(drafts.router)

@@ -1,0 +1,102 @@
+"""Dependencies of the routes, named once as Annotated aliases: settings, principal, retriever, services, audit."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from indexer.config import Settings
+from indexer.index import Index
+from indexer.interfaces import Embedder
+from indexer.retrieval import HybridRetriever
+from search_api.errors import ApiError
+from search_api.security.principals import DEV_PRINCIPAL, Principal, Role
+from search_api.services.jobs import IndexJobs
+from search_api.services.search import Auditor, SearchService
+from search_api.state import AppState
+
+logger = logging.getLogger(__name__)
+
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer tm_…`")
+
+
+def get_state(request: Request) -> AppState:
+    """The app's state, built by create_app."""
+    state: AppState = request.app.state.thammuu
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+def get_principal(
+    state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The caller: DEV_PRINCIPAL while no principal is defined, else the holder of the Bearer key (or 401)."""
+    if state.principals.count() == 0:
+        return DEV_PRINCIPAL
+    principal = state.principals.authenticate(credentials.credentials) if credentials else None
+    if principal is None:
+        raise ApiError(
+            401, "unauthorized", "a valid API key is required (Authorization: Bearer …)", {"WWW-Authenticate": "Bearer"}
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_admin(principal: PrincipalDep) -> Principal:
+    """The caller, who must hold the 'admin' role (403 otherwise)."""
+    if not principal.has_role(Role.ADMIN):
+        raise ApiError(403, "forbidden", "this endpoint needs the 'admin' role")
+    return principal
+
+
+def require_drafter(principal: PrincipalDep) -> Principal:
+    """The caller, who must hold the 'drafter' role (403 otherwise)."""
+    if not principal.has_role(Role.DRAFTER):
+        raise ApiError(403, "forbidden", "this endpoint needs the 'drafter' role")
+    return principal
+
+
+def get_embedder(state: StateDep) -> Embedder:
+    return state.embedder()
+
+
+def get_index(state: StateDep) -> Index:
+    return state.index
+
+
+def get_retriever(state: StateDep) -> HybridRetriever:
+    return state.retriever
+
+
+def get_search_service(state: StateDep) -> SearchService:
+    return state.search
+
+
+def get_audit(state: StateDep) -> Auditor:
+    return state.audit
+
+
+def get_jobs(state: StateDep) -> IndexJobs:
+    return state.jobs
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+AdminDep = Annotated[Principal, Depends(require_admin)]
+DrafterRoleDep = Annotated[Principal, Depends(require_drafter)]
+EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
+IndexDep = Annotated[Index, Depends(get_index)]
+RetrieverDep = Annotated[HybridRetriever, Depends(get_retriever)]
+SearchServiceDep = Annotated[SearchService, Depends(get_search_service)]
+AuditDep = Annotated[Auditor, Depends(get_audit)]
+JobsDep = Annotated[IndexJobs, Depends(get_jobs)]

@@ -1,0 +1,47 @@
+"""POST /api/v1/search and GET /api/v1/facets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from search_api.dependencies import PrincipalDep, RetrieverDep, SearchServiceDep
+from search_api.schemas import ERROR_RESPONSES, FacetsResponse, SearchFilters, SearchRequest, SearchResponse
+from search_api.services.facets import facets
+from search_api.services.search import to_filter
+
+router = APIRouter(prefix="/api/v1", tags=["search"], responses=ERROR_RESPONSES)
+
+
+@router.post("/search", response_model=SearchResponse, summary="Hybrid search with filters, grouping and paging")
+def search(body: SearchRequest, principal: PrincipalDep, service: SearchServiceDep) -> SearchResponse:
+    """Passages best first; a query naming a document number puts that document first."""
+    return service.search(body, principal)
+
+
+@router.get("/facets", response_model=FacetsResponse, summary="Document counts by type, issuer, year, language")
+def get_facets(
+    principal: PrincipalDep,
+    service: SearchServiceDep,
+    retriever: RetrieverDep,
+    q: Annotated[str, Query(description="Optional query: count only its retrieved documents.")] = "",
+    doc_type: Annotated[list[str] | None, Query()] = None,
+    issuer: Annotated[list[str] | None, Query()] = None,
+    number: Annotated[str | None, Query()] = None,
+    date_from: Annotated[dt.date | None, Query()] = None,
+    date_to: Annotated[dt.date | None, Query()] = None,
+    language: Annotated[list[str] | None, Query()] = None,
+) -> FacetsResponse:
+    """Counts over the documents the caller may see, narrowed by the same filters as a search."""
+    query = service.check_query(q, required=False)
+    filters = SearchFilters(
+        doc_type=doc_type or [],
+        issuer=issuer or [],
+        number=number,
+        date_from=date_from,
+        date_to=date_to,
+        language=language or [],
+    )
+    return facets(retriever, principal, to_filter(filters), query)

@@ -1,0 +1,226 @@
+"""Request and response models of the HTTP API: the contract, with examples for OpenAPI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Mode = Literal["hybrid", "lexical", "dense"]
+
+
+class SearchFilters(BaseModel):
+    """Restrictions applied inside retrieval (SQL and the faiss id selector), never after a top-k."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_type: list[str] = Field(default_factory=list, description="Document types, any of (e.g. 'Nghị định').")
+    issuer: list[str] = Field(default_factory=list, description="Issuing bodies, any of (case-insensitive).")
+    number: str | None = Field(None, description="A document number (số hiệu), typed any way.")
+    date_from: dt.date | None = Field(None, description="Issued on or after (YYYY-MM-DD).")
+    date_to: dt.date | None = Field(None, description="Issued on or before (YYYY-MM-DD).")
+    language: list[str] = Field(default_factory=list, description="Languages, any of: vi, en, bn.")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> SearchFilters:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from is after date_to")
+        return self
+
+
+class SearchRequest(BaseModel):
+    """A search: words, a question or a document number, with filters and paging."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"query": "thu hút chuyên gia khoa học công nghệ", "k": 10, "mode": "hybrid"},
+                {"query": "Nghị định 249/2025/NĐ-CP", "k": 5},
+                {
+                    "query": "chuyen doi so",
+                    "filters": {"doc_type": ["Nghị định"], "date_from": "2024-01-01"},
+                    "group_by_document": True,
+                    "offset": 10,
+                },
+            ]
+        },
+    )
+
+    query: str = Field(..., description="Free text; Vietnamese with or without diacritics.")
+    k: int = Field(10, ge=1, description="Hits per page (at most settings.search.max_k).")
+    mode: Mode = Field("hybrid", description="hybrid (default), lexical (BM25) or dense (vectors).")
+    filters: SearchFilters = Field(default_factory=lambda: SearchFilters())
+    group_by_document: bool = Field(False, description="One hit per document (its best passage).")
+    offset: int = Field(0, ge=0, le=10_000, description="Hits to skip (paging).")
+
+
+class Hit(BaseModel):
+    """One passage (or, grouped, a document by its best passage)."""
+
+    doc_id: str
+    chunk_id: int
+    score: float
+    number: str | None = None
+    doc_type: str | None = None
+    issuer: str | None = None
+    issued_date: str | None = None
+    title: str | None = None
+    section: str = ""
+    pages: list[int] = Field(default_factory=list)
+    snippet: str = Field("", description="Best sentences, HTML-escaped, query terms in <mark>.")
+    highlights: list[str] = Field(default_factory=list, description="Words of the passage that matched the query.")
+    classification: str = Field("unclassified", description="Classification label (MẬT, TỐI MẬT, …).")
+
+
+class QueryInterpretationOut(BaseModel):
+    """How the query was understood."""
+
+    tokens: list[str] = Field(default_factory=list)
+    numbers: list[str] = Field(default_factory=list, description="Document numbers recognised in the query.")
+    number_docs: list[str] = Field(default_factory=list, description="Documents carrying those numbers.")
+    diacritics: bool = True
+    mode: str = "hybrid"
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class SearchResponse(BaseModel):
+    """A page of hits with the number of hits available and how long it took."""
+
+    hits: list[Hit]
+    total: int = Field(..., description="Hits available for this query and filters (capped by the candidate pool).")
+    offset: int = 0
+    k: int = 10
+    took_ms: float
+    query_interpretation: QueryInterpretationOut
+
+
+class ChunkOut(BaseModel):
+    """A passage of a document."""
+
+    chunk_id: int
+    ordinal: int
+    section: str
+    pages: list[int]
+    text: str
+
+
+class DocumentOut(BaseModel):
+    """A document's identity, its sections and its passages."""
+
+    doc_id: str
+    number: str | None = None
+    doc_type: str | None = None
+    issuer: str | None = None
+    place: str | None = None
+    issued_date: str | None = None
+    title: str | None = None
+    term: str | None = None
+    classification: str = "unclassified"
+    unit: str | None = None
+    language: str | None = None
+    page_count: int = 0
+    sections: list[str] = Field(default_factory=list)
+    chunks: list[ChunkOut] = Field(default_factory=list)
+
+
+class SimilarDoc(BaseModel):
+    """A document near another one by content."""
+
+    doc_id: str
+    score: float
+    chunk_id: int = Field(..., description="Its passage nearest to the source document.")
+    number: str | None = None
+    doc_type: str | None = None
+    issuer: str | None = None
+    issued_date: str | None = None
+    title: str | None = None
+    section: str = ""
+    classification: str = "unclassified"
+
+
+class SimilarResponse(BaseModel):
+    """Documents nearest to one document, itself excluded."""
+
+    doc_id: str
+    similar: list[SimilarDoc]
+    took_ms: float
+
+
+class FacetValue(BaseModel):
+    """One value of a facet and how many visible documents carry it."""
+
+    value: str
+    count: int
+
+
+class FacetsResponse(BaseModel):
+    """Counts of visible documents by type, issuer, year and language."""
+
+    total: int
+    doc_type: list[FacetValue]
+    issuer: list[FacetValue]
+    year: list[FacetValue]
+    language: list[FacetValue]
+
+
+class HealthResponse(BaseModel):
+    """Whether the index is loaded and what it holds."""
+
+    status: Literal["ok", "degraded"]
+    index_loaded: bool
+    index_dir: str
+    model: str | None = None
+    dimension: int | None = None
+    documents: int = 0
+    chunks: int = 0
+    index_type: str | None = None
+    generation: int | None = None
+    message: str | None = None
+
+
+class IndexRequest(BaseModel):
+    """Index a file or folder that exists on the server."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"path": "corpus/", "unit": None}]})
+
+    path: str = Field(..., min_length=1, description="File or folder on the server.")
+    unit: str | None = Field(None, description="Owning unit for documents that name none.")
+
+
+class IndexJob(BaseModel):
+    """A background indexing job and, once done, its report."""
+
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    source: str
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    report: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, safe to show."""
+
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx/5xx answer."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in (
+        (401, "No or invalid API key"),
+        (403, "Not allowed for this principal"),
+        (422, "Invalid request"),
+        (503, "No index loaded"),
+    )
+}

@@ -1,0 +1,1 @@
+"""Services behind the routes: search, documents, facets, snippets and background indexing jobs."""

@@ -1,0 +1,253 @@
+"""The search service: retrieval with filters and clearance, grouping, paging, snippets, documents, similar."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from indexer.config import Settings
+from indexer.index import Index
+from indexer.models import Classification
+from indexer.numbers import number_key
+from indexer.retrieval import HybridRetriever
+from indexer.storage.filters import SearchFilter
+from search_api.errors import ApiError, not_found
+from search_api.schemas import (
+    ChunkOut,
+    DocumentOut,
+    Hit,
+    QueryInterpretationOut,
+    SearchFilters,
+    SearchRequest,
+    SearchResponse,
+    SimilarDoc,
+    SimilarResponse,
+)
+from search_api.security.principals import Principal
+from search_api.services.snippets import make_snippet
+
+logger = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+Guard = Callable[[Principal, list[Row], str], list[Row]]
+
+
+class Auditor(Protocol):
+    """Records who asked what and which passages and documents they were shown."""
+
+    def __call__(
+        self,
+        principal: Principal,
+        endpoint: str,
+        query: str,
+        filters: dict[str, Any],
+        chunk_ids: list[int],
+        doc_ids: list[str],
+    ) -> None: ...
+
+
+def to_filter(filters: SearchFilters) -> SearchFilter:
+    """The API's filters as the indexer's SearchFilter (compiled into SQL and a faiss id selector)."""
+    numbers: tuple[str, ...] = ()
+    if filters.number and filters.number.strip():
+        key = number_key(filters.number)
+        if not key:
+            raise ApiError(422, "invalid_number", f"{filters.number!r} is not a document number")
+        numbers = (key,)
+    return SearchFilter(
+        doc_types=tuple(filters.doc_type),
+        issuers=tuple(filters.issuer),
+        numbers=numbers,
+        date_from=filters.date_from.isoformat() if filters.date_from else None,
+        date_to=filters.date_to.isoformat() if filters.date_to else None,
+        languages=tuple(filters.language),
+    )
+
+
+def label(level: object) -> str:
+    """Classification label of a stored level."""
+    try:
+        return Classification(int(level)).label  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return Classification.UNCLASSIFIED.label
+
+
+def _identity(row: Row) -> dict[str, Any]:
+    return {
+        "number": row.get("number"),
+        "doc_type": row.get("doc_type"),
+        "issuer": row.get("issuer"),
+        "issued_date": row.get("issued_date"),
+        "title": row.get("title"),
+        "classification": label(row.get("classification", 0)),
+    }
+
+
+class SearchService:
+    """Answers searches, document reads, similar-document and facet queries for one index."""
+
+    def __init__(self, index: Index, retriever: HybridRetriever, settings: Settings, guard: Guard, audit: Auditor):
+        self.index = index
+        self.retriever = retriever
+        self.settings = settings
+        self.guard = guard
+        self.audit = audit
+
+    # ---- validation -------------------------------------------------------------------------------------
+    def check_query(self, query: str, *, required: bool = True) -> str:
+        """The stripped query; refuses an empty one (when required) and one over the length limit."""
+        q = query.strip()
+        if required and not q:
+            raise ApiError(422, "empty_query", "the query is empty; type words, a question or a document number")
+        limit = self.settings.search.max_query_chars
+        if len(q) > limit:
+            raise ApiError(422, "query_too_long", f"the query has {len(q)} characters; the limit is {limit}")
+        return q
+
+    def check_k(self, k: int) -> None:
+        limit = self.settings.search.max_k
+        if k > limit:
+            raise ApiError(422, "k_too_large", f"k is {k}; at most {limit} hits per page")
+
+    # ---- search -----------------------------------------------------------------------------------------
+    def search(self, req: SearchRequest, principal: Principal) -> SearchResponse:
+        """One page of hits: retrieval once (embed, lexical, vectors), then guard, group, page, snippets."""
+        t0 = time.perf_counter()
+        query = self.check_query(req.query)
+        self.check_k(req.k)
+        flt = principal.access(to_filter(req.filters))
+        need = req.offset + req.k
+        pool = max(self.settings.search.candidates, need * (4 if req.group_by_document else 1))
+        result = self.retriever.search(query, need, req.mode, flt, candidates=pool)
+        rows = self.index.store.chunks([c for c, _ in result.hits])
+        visible = {int(r["chunk_id"]) for r in self.guard(principal, list(rows.values()), "search")}
+        ranked = [(c, s) for c, s in result.hits if c in visible]
+        if req.group_by_document:
+            seen: set[str] = set()
+            grouped = []
+            for c, s in ranked:
+                doc = rows[c]["doc_id"]
+                if doc not in seen:
+                    seen.add(doc)
+                    grouped.append((c, s))
+            ranked = grouped
+        page = ranked[req.offset : need]
+        hits = [self._hit(rows[c], s, result.interpretation.tokens) for c, s in page]
+        interp = result.interpretation
+        self.audit(
+            principal,
+            "search",
+            query,
+            req.filters.model_dump(mode="json", exclude_defaults=True),
+            [h.chunk_id for h in hits],
+            list(dict.fromkeys(h.doc_id for h in hits)),
+        )
+        return SearchResponse(
+            hits=hits,
+            total=len(ranked),
+            offset=req.offset,
+            k=req.k,
+            took_ms=round((time.perf_counter() - t0) * 1000, 2),
+            query_interpretation=QueryInterpretationOut(
+                tokens=interp.tokens,
+                numbers=interp.numbers,
+                number_docs=interp.number_docs,
+                diacritics=interp.diacritics,
+                mode=interp.mode,
+                timings_ms={k: round(v, 2) for k, v in result.timings_ms.items()},
+            ),
+        )
+
+    @staticmethod
+    def _hit(row: Row, score: float, tokens: Sequence[str]) -> Hit:
+        snippet, highlights = make_snippet(row["text"], tokens)
+        return Hit(
+            doc_id=row["doc_id"],
+            chunk_id=int(row["chunk_id"]),
+            score=round(float(score), 6),
+            section=row.get("section") or "",
+            pages=list(row.get("pages") or []),
+            snippet=snippet,
+            highlights=highlights,
+            **_identity(row),
+        )
+
+    # ---- documents --------------------------------------------------------------------------------------
+    def _visible_document(self, doc_id: str, principal: Principal) -> Row:
+        """The document row if it exists and the principal may see it; the same 404 otherwise."""
+        row = self.index.store.document(doc_id, principal.access())
+        if row is None or not self.guard(principal, [row], "document"):
+            raise not_found()
+        return row
+
+    def document(self, doc_id: str, principal: Principal) -> DocumentOut:
+        """Identity, sections and passages of one visible document."""
+        row = self._visible_document(doc_id, principal)
+        chunks = self.index.store.document_chunks(doc_id)
+        sections = list(dict.fromkeys(c["section"] for c in chunks if c["section"]))
+        self.audit(principal, "document", "", {}, [int(c["chunk_id"]) for c in chunks], [doc_id])
+        return DocumentOut(
+            doc_id=doc_id,
+            place=row.get("place"),
+            term=row.get("term"),
+            unit=row.get("unit"),
+            language=row.get("language"),
+            page_count=int(row.get("page_count") or 0),
+            sections=sections,
+            chunks=[
+                ChunkOut(
+                    chunk_id=int(c["chunk_id"]),
+                    ordinal=int(c["ordinal"]),
+                    section=c["section"] or "",
+                    pages=list(c["pages"] or []),
+                    text=c["text"],
+                )
+                for c in chunks
+            ],
+            **_identity(row),
+        )
+
+    def _mean_vector(self, doc_id: str) -> np.ndarray | None:
+        rows = self.index.store.conn.execute("SELECT vector FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()
+        if not rows:
+            return None
+        mean = np.vstack([np.frombuffer(r[0], dtype=np.float32) for r in rows]).mean(axis=0)
+        norm = float(np.linalg.norm(mean))
+        return mean / norm if norm > 0 else mean
+
+    def similar(self, doc_id: str, k: int, principal: Principal) -> SimilarResponse:
+        """Documents nearest to the mean of this document's passage vectors, itself excluded, one hit each."""
+        t0 = time.perf_counter()
+        self.check_k(k)
+        self._visible_document(doc_id, principal)
+        vec = self._mean_vector(doc_id)
+        out: list[SimilarDoc] = []
+        if vec is not None:
+            flt = principal.access(SearchFilter(exclude_doc_ids=(doc_id,)))
+            pool = max(self.settings.search.candidates, k * 10)
+            found = self.index.dense_search(vec, flt, pool)
+            rows = self.index.store.chunks([c for c, _ in found])
+            visible = {int(r["chunk_id"]) for r in self.guard(principal, list(rows.values()), "similar")}
+            seen: set[str] = set()
+            for c, s in found:
+                row = rows.get(c)
+                if row is None or c not in visible or row["doc_id"] in seen:
+                    continue
+                seen.add(row["doc_id"])
+                out.append(
+                    SimilarDoc(
+                        doc_id=row["doc_id"],
+                        score=round(float(s), 6),
+                        chunk_id=c,
+                        section=row.get("section") or "",
+                        **_identity(row),
+                    )
+                )
+                if len(out) >= k:
+                    break
+        self.audit(principal, "similar", doc_id, {}, [d.chunk_id for d in out], [d.doc_id for d in out])
+        return SimilarResponse(doc_id=doc_id, similar=out, took_ms=round((time.perf_counter() - t0) * 1000, 2))

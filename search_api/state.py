@@ -1,0 +1,111 @@
+"""What one app process holds: settings, the shared embedder, the open index, services, jobs, principals."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from indexer.config import Settings
+from indexer.embedding import shared_embedder
+from indexer.errors import IndexerError
+from indexer.index import STORE_NAME, Index
+from indexer.interfaces import Embedder
+from indexer.retrieval import HybridRetriever
+from search_api.security import AuditLog, PrincipalStore, guard_chunks
+from search_api.security.principals import Principal
+from search_api.services.jobs import IndexJobs
+from search_api.services.search import SearchService
+
+logger = logging.getLogger(__name__)
+
+
+class AppState:
+    """Lazily opened, thread-safe holder of the index and its services (the model loads once per process)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._index: Index | None = None
+        self._retriever: HybridRetriever | None = None
+        self._service: SearchService | None = None
+        self.jobs = IndexJobs(settings, self.embedder)
+        db = settings.index_dir / STORE_NAME
+        self.principals = PrincipalStore(db)
+        self.audit_log = AuditLog(db)
+
+    def embedder(self) -> Embedder:
+        """The process-wide embedder (loaded on first use)."""
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = shared_embedder(self.settings)
+        return self._embedder
+
+    def guard(self, principal: Principal, rows: list[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
+        """Rows the principal may see; anything else is dropped and recorded as an incident."""
+        return guard_chunks(principal, rows, self.audit_log, endpoint)
+
+    def audit(
+        self,
+        principal: Principal,
+        endpoint: str,
+        query: str,
+        filters: dict[str, Any],
+        chunk_ids: list[int],
+        doc_ids: list[str],
+    ) -> None:
+        """Record one answered request in the audit log."""
+        self.audit_log.record(principal.name, endpoint, query, filters, chunk_ids, doc_ids)
+
+    def _open(self) -> None:
+        embedder = self.embedder()
+        with self._lock:
+            if self._index is not None:
+                return
+            index = Index.open(self.settings)  # raises IndexNotFound → 503
+            retriever = HybridRetriever(index, embedder, self.settings)
+            index.refresh()
+            self._service = SearchService(index, retriever, self.settings, self.guard, self.audit)
+            self._retriever, self._index = retriever, index
+            logger.info("index %s opened: %s", self.settings.index_dir, index.store.stats())
+
+    def try_open(self) -> None:
+        """Open the index now if there is one; a missing index is reported by health and answered 503."""
+        try:
+            self._open()
+        except IndexerError as exc:
+            logger.warning("index not loaded: %s", exc)
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            self._open()
+        assert self._index is not None
+        return self._index
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        if self._retriever is None:
+            self._open()
+        assert self._retriever is not None
+        return self._retriever
+
+    @property
+    def search(self) -> SearchService:
+        if self._service is None:
+            self._open()
+        assert self._service is not None
+        return self._service
+
+    @property
+    def loaded(self) -> bool:
+        return self._index is not None
+
+    def close(self) -> None:
+        self.jobs.shutdown()
+        self.principals.close()
+        self.audit_log.close()
+        if self._index is not None:
+            self._index.close()
