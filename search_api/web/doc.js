@@ -78,13 +78,23 @@ function render() {
   const textLang = doc.language || null;
   const chunks = doc.chunks || [];
   const firstOfSection = new Map();
-  for (const c of chunks) if (c.section && !firstOfSection.has(c.section)) firstOfSection.set(c.section, c.chunk_id);
+  const chunkText = new Map();
+  for (const c of chunks) {
+    if (c.section && !firstOfSection.has(c.section)) {
+      firstOfSection.set(c.section, c.chunk_id);
+      chunkText.set(c.section, c.text);
+    }
+  }
   const sections = (doc.sections && doc.sections.length ? doc.sections : [...firstOfSection.keys()]).filter((s) =>
     firstOfSection.has(s),
   );
   $("doc-toc").replaceChildren(
     ...sections.map((s) =>
-      el("li", {}, el("a", { href: docHref(doc.doc_id, firstOfSection.get(s)), lang: textLang }, s)),
+      el(
+        "li",
+        {},
+        el("a", { href: docHref(doc.doc_id, firstOfSection.get(s)), lang: textLang }, tocLabel(s, chunkText.get(s))),
+      ),
     ),
   );
   $("toc-heading").parentElement.hidden = sections.length === 0;
@@ -96,11 +106,23 @@ function render() {
         c.section || c.pages.length
           ? el("p", { class: "chunk-meta" }, [c.section, c.pages.length ? `${t("field.pages")} ${pagesText(c.pages)}` : ""].filter(Boolean).join(" · "))
           : null,
-        el("p", { class: "chunk-text" }, c.text),
+        el("p", { class: "chunk-text" }, plain(c.text)),
       ),
     ),
   );
   $("doc").hidden = false;
+}
+
+/** Text without Markdown heading marks ("## II. …" → "II. …"), which the sources carry. */
+function plain(text) {
+  return String(text || "").replace(/^#{1,6}[ \t]+/gm, "");
+}
+
+/** A section's entry in the table: its heading line when the passage starts with it ("II. QUAN ĐIỂM …"). */
+function tocLabel(section, text) {
+  const first = plain(text).trim().split("\n", 1)[0].trim();
+  if (first && first !== section && first.startsWith(section) && first.length <= 120) return first;
+  return section;
 }
 
 function renderSimilar() {

@@ -129,6 +129,7 @@ function onEvent(name, data) {
   if (name === "section" && data) {
     draft.sections.push(data);
     for (const c of data.citations || []) addCitation(c);
+    for (const p of data.paragraphs || []) for (const c of p.citations || []) addCitation(c);
   } else if (name === "citation" && data) {
     addCitation(data);
   } else if ((name === "done" || name === "draft" || name === "end") && data && typeof data === "object") {
@@ -143,13 +144,17 @@ function onEvent(name, data) {
 
 function accept(data) {
   draft.id = data.id || data.draft_id || draft.id;
+  draft.title = data.title || draft.title;
   if (Array.isArray(data.sections) && data.sections.length >= draft.sections.length) draft.sections = data.sections;
   for (const c of data.citations || []) addCitation(c);
-  for (const s of draft.sections) for (const c of s.citations || []) addCitation(c);
+  for (const s of draft.sections) {
+    for (const c of s.citations || []) addCitation(c);
+    for (const p of s.paragraphs || []) for (const c of p.citations || []) addCitation(c);
+  }
 }
 
 function citationKey(c) {
-  return `${c.n ?? c.index ?? ""}|${c.doc_id}|${c.chunk_id}`;
+  return `${c.doc_id}|${c.chunk_id}`;
 }
 
 function addCitation(c) {
@@ -159,35 +164,41 @@ function addCitation(c) {
 
 function citationLabel(c) {
   const name = c.number || c.title || c.doc_id;
-  return [name, c.section].filter(Boolean).join(" — ");
+  return [name, c.section].filter(Boolean).join(", ");
+}
+
+function paragraphsOf(section) {
+  if (Array.isArray(section.paragraphs)) return section.paragraphs;
+  return String(section.text ?? section.content ?? "")
+    .split(/\n{2,}/)
+    .filter((p) => p.trim())
+    .map((text) => ({ text, citations: [] }));
+}
+
+function renderParagraph(p) {
+  const node = el("p", { class: p.supported === false ? "unsupported" : null }, p.text);
+  for (const c of p.citations || []) {
+    node.append(" ", el("a", { href: docHref(c.doc_id, c.chunk_id), class: "cite" }, c.label || `[${citationLabel(c)}]`));
+  }
+  if (p.supported === false && p.note) node.append(" ", el("span", { class: "note" }, `(${p.note})`));
+  return node;
 }
 
 function renderDraft() {
   const out = $("draft-output");
   out.hidden = !draft;
   if (!draft) return;
+  $("draft-title").textContent = draft.title || t("draft.result");
   $("draft-sections").replaceChildren(
     ...draft.sections.map((s) =>
-      el(
-        "section",
-        { class: "draft-section" },
-        el("h3", {}, s.heading || s.title || ""),
-        ...String(s.text ?? s.content ?? s.markdown ?? "")
-          .split(/\n{2,}/)
-          .filter((p) => p.trim())
-          .map((p) => el("p", {}, p)),
-      ),
+      el("section", { class: "draft-section" }, el("h3", {}, s.heading || s.title || ""), ...paragraphsOf(s).map(renderParagraph)),
     ),
   );
   const cites = draft.citations;
   $("draft-citations-box").hidden = cites.length === 0;
   $("draft-citations").replaceChildren(
-    ...cites.map((c, i) =>
-      el(
-        "li",
-        { value: c.n ?? c.index ?? i + 1 },
-        el("a", { href: docHref(c.doc_id, c.chunk_id), class: "citation-link" }, citationLabel(c)),
-      ),
+    ...cites.map((c) =>
+      el("li", {}, el("a", { href: docHref(c.doc_id, c.chunk_id), class: "citation-link" }, citationLabel(c))),
     ),
   );
   $("draft-downloads").hidden = !(draft.done && draft.id);
