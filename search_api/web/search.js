@@ -27,6 +27,8 @@ export function lastSearchHref() {
 
 /** Wire the form, filters and pager once. */
 export function initSearch() {
+  // Phones start with the filters folded away so the results come first.
+  if (window.matchMedia("(max-width: 760px)").matches) $("filters-box").open = false;
   $("search-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     go({ ...state, q: $("q").value.trim(), mode: $("mode").value, offset: 0 });
@@ -167,7 +169,8 @@ function renderInterpretation(qi) {
   for (const n of numbers.length ? numbers : (qi.numbers || []).slice(0, 1)) {
     parts.push(el("span", { class: docs.length ? "chip ok" : "chip warn" }, t(docs.length ? "interp.number" : "interp.numberNoDoc", { n })));
   }
-  if (qi.diacritics === false) parts.push(el("span", { class: "chip" }, t("interp.noDiacritics")));
+  // Only a Latin-script query can be "without diacritics" (Bengali or English text is not Vietnamese).
+  if (qi.diacritics === false && /[a-z]/i.test(state.q) && !/[^\u0000-\u024f\s\p{P}\p{N}]/u.test(state.q)) parts.push(el("span", { class: "chip" }, t("interp.noDiacritics")));
   if ((qi.tokens || []).length) parts.push(el("span", { class: "chip muted" }, t("interp.tokens", { t: qi.tokens.join(", ") })));
   box.replaceChildren(el("span", { class: "visually-hidden" }, `${t("interp.label")}: `), ...parts);
   box.hidden = parts.length === 0;
