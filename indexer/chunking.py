@@ -26,7 +26,8 @@ _HEADINGS: list[tuple[int, re.Pattern[str], str]] = [
     (3, re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?Điều\s+(\d+[a-z]?)\s*[.:]"), "Điều {}"),
     (3, re.compile(rf"^\s*(?:#+\s*)?(?:\*\*)?({_ROMAN})\s*[.\-–]\s+\S"), "{}."),
     (4, re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?(\d{1,2})\s*[.\-–]\s+\S"), "{}."),
-    (5, re.compile(r"^\s*(?:\*\*)?([a-zđ])\)\s*\S"), "{})"),
+    (5, re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?(\d{1,2}\.\d{1,2})\.?\s+\S"), "{}."),
+    (6, re.compile(r"^\s*(?:\*\*)?([a-zđ])\)\s*\S"), "{})"),
 ]
 
 
@@ -47,7 +48,7 @@ def _heading(line: str, inside_article: bool) -> tuple[int, str] | None:
         value = m.group(1).strip()
         if level == 4 and inside_article:
             return level, f"Khoản {value}"
-        if level == 5 and inside_article:
+        if level == 6 and inside_article:
             return level, f"Điểm {value}"
         return level, label.format(value)
     return None
