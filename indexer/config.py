@@ -56,6 +56,13 @@ class SearchSettings(BaseModel):
     """Hybrid retrieval defaults (chosen by measurement on the train questions, see README)."""
 
     fusion: Literal["rrf", "weighted"] = Field("weighted", description="How lexical and dense lists are fused.")
+    normalisation: Literal["minmax", "zscore", "max"] = Field(
+        "minmax", description="Score normalisation before weighted fusion (max = divide by the top score)."
+    )
+    restore_diacritics: bool = Field(
+        True, description="Restore Vietnamese marks of a query typed without them before embedding it."
+    )
+    restore_context: int = Field(5, ge=0, le=50, description="Top lexical hits whose wording guides restoration.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Weight of the dense score in weighted fusion.")
     candidates: int = Field(100, ge=10, le=2000, description="Hits taken from each retriever before fusion.")

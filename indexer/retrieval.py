@@ -17,6 +17,7 @@ from indexer.fusion import rrf, weighted
 from indexer.identity import find_numbers
 from indexer.index import Index
 from indexer.interfaces import Embedder
+from indexer.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
 from indexer.storage.filters import SearchFilter
 from indexer.text import fold, has_vietnamese_diacritics, tokenize
 
@@ -34,6 +35,7 @@ class QueryInterpretation:
     number_docs: list[str] = field(default_factory=list)
     diacritics: bool = True
     mode: str = "hybrid"
+    restored: str | None = None
 
 
 @dataclass
@@ -45,14 +47,25 @@ class RetrievalResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def fts_query(tokens: list[str]) -> str:
-    """FTS5 MATCH expression: any token in exact form, or its folded form in the folded column."""
-    exact = list(dict.fromkeys(tokens))
-    folded = list(dict.fromkeys(fold(t) for t in tokens))
-    if not exact:
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_query(tokens: list[str], bigrams: bool = False) -> str:
+    """FTS5 MATCH expression: any token in exact form, or its folded form in the folded column.
+
+    With ``bigrams`` each pair of adjacent tokens is also a phrase, so passages holding a multi-syllable
+    Vietnamese word ("sử dụng", "đất đai") outscore those holding its syllables apart.
+    """
+    if not tokens:
         return ""
-    quote = lambda t: '"' + t.replace('"', '""') + '"'  # noqa: E731
-    return f"(exact : ({' OR '.join(map(quote, exact))})) OR (folded : ({' OR '.join(map(quote, folded))}))"
+    folded_tokens = [fold(t) for t in tokens]
+    exact = list(dict.fromkeys(tokens))
+    folded = list(dict.fromkeys(folded_tokens))
+    if bigrams:
+        exact += list(dict.fromkeys(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)))
+        folded += list(dict.fromkeys(f"{a} {b}" for a, b in zip(folded_tokens, folded_tokens[1:], strict=False)))
+    return f"(exact : ({' OR '.join(map(_quote, exact))})) OR (folded : ({' OR '.join(map(_quote, folded))}))"
 
 
 class HybridRetriever:
@@ -92,7 +105,11 @@ class HybridRetriever:
             timings["lexical"] = (time.perf_counter() - t) * 1000
         if mode in ("hybrid", "dense"):
             t = time.perf_counter()
-            qvec = self.embedder.embed_queries([query])[0]
+            if not interp.diacritics and s.restore_diacritics:
+                interp.restored = self._restore(query, tokens, lexical)
+                timings["restore"] = (time.perf_counter() - t) * 1000
+                t = time.perf_counter()
+            qvec = self.embedder.embed_queries([interp.restored or query])[0]
             timings["embed"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             dense = self.index.dense_search(qvec, flt, n)
@@ -104,10 +121,21 @@ class HybridRetriever:
         elif s.fusion == "rrf":
             fused = rrf([lexical, dense], k=s.rrf_k, weights=[1.0 - s.dense_weight, s.dense_weight])
         else:
-            fused = weighted(lexical, dense, s.dense_weight)
+            fused = weighted(lexical, dense, s.dense_weight, s.normalisation)
         if numbers:
             fused = self._boost_numbers(numbers, flt, fused, interp)
         return RetrievalResult(fused, interp, timings)
+
+    def _restore(self, query: str, tokens: list[str], lexical: list[tuple[int, float]]) -> str | None:
+        """The query with its Vietnamese marks restored from the index vocabulary, or None when not needed."""
+        store = self.index.store
+        vocab = store.vocab_exact_forms(list(dict.fromkeys(fold(t) for t in tokens)))
+        if not looks_unmarked_vietnamese(query, vocab):
+            return None
+        top = [c for c, _ in lexical[: self.settings.search.restore_context]]
+        context = [row["text"] for row in store.chunks(top).values()] if top else []
+        restored = restore_query(query, Restorer(vocab, context))
+        return restored if restored != query else None
 
     def _boost_numbers(
         self,

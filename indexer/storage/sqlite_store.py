@@ -228,14 +228,20 @@ class SQLiteStore:
         ).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def lexical_search(self, match: str, flt: SearchFilter, k: int) -> list[tuple[int, float]]:
-        """BM25 over the FTS5 index restricted by the filter; returns (chunk_id, score) best first."""
+    def lexical_search(
+        self, match: str, flt: SearchFilter, k: int, weights: tuple[float, float] = (1.0, 0.7)
+    ) -> list[tuple[int, float]]:
+        """BM25 over the FTS5 index restricted by the filter; returns (chunk_id, score) best first.
+
+        ``weights`` are the BM25 weights of the exact and folded columns: exact-form matches weigh more.
+        """
         cond, params = filter_sql(flt)
-        # bm25() is lower-is-better; exact-form matches weigh more than diacritic-folded ones.
+        # bm25() is lower-is-better; the weights are numbers, formatted in, since FTS5 wants literals there.
+        bm25 = f"bm25(chunks_fts, {float(weights[0])!r}, {float(weights[1])!r})"
         sql = (
-            "SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.7) AS s FROM chunks_fts f"
+            f"SELECT f.rowid, -{bm25} AS s FROM chunks_fts f"
             " JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d ON d.doc_id = c.doc_id"
-            f" WHERE chunks_fts MATCH ? AND {cond} ORDER BY bm25(chunks_fts, 1.0, 0.7) LIMIT ?"
+            f" WHERE chunks_fts MATCH ? AND {cond} ORDER BY {bm25} LIMIT ?"
         )
         try:
             rows = self.conn.execute(sql, [match, *params, k]).fetchall()

@@ -1,0 +1,1 @@
+"""Benchmarks: indexing throughput and retrieval quality on the public data sets in ``../shared/data``."""

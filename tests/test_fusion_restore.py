@@ -1,0 +1,59 @@
+"""Fusion arithmetic, FTS query building and diacritic restoration (pure logic, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.fusion import normalise, rrf, weighted
+from indexer.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
+from indexer.retrieval import fts_query
+
+
+def test_rrf_weights_and_order() -> None:
+    fused = rrf([[(1, 9.0), (2, 5.0)], [(2, 0.9), (3, 0.8)]], k=60, weights=[1.0, 1.0])
+    assert [i for i, _ in fused] == [2, 1, 3]
+    assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)
+
+
+@pytest.mark.parametrize("norm", ["minmax", "zscore", "max"])
+def test_normalise_best_is_highest(norm: str) -> None:
+    scores = normalise([(1, 10.0), (2, 4.0), (3, 2.0)], norm)  # type: ignore[arg-type]
+    assert scores[1] > scores[2] > scores[3] >= 0.0
+    assert normalise([], norm) == {}  # type: ignore[arg-type]
+
+
+def test_weighted_extremes_follow_one_list() -> None:
+    lex = [(1, 12.0), (2, 3.0), (3, 1.0)]
+    den = [(3, 0.9), (2, 0.5), (1, 0.1)]
+    assert weighted(lex, den, 1.0)[0][0] == 3
+    assert weighted(lex, den, 0.0)[0][0] == 1
+    assert weighted(lex, den, 0.5, "max")[0][0] in {1, 3}
+
+
+def test_fts_query_bigrams_are_phrases() -> None:
+    q = fts_query(["sử", "dụng", "đất"], bigrams=True)
+    assert '"sử dụng"' in q and '"su dung"' in q and '"dụng đất"' in q
+    assert fts_query([]) == ""
+    assert '""' in fts_query(['a"b'])
+
+
+VOCAB = {
+    "quyen": [("quyền", 50), ("quyến", 2)],
+    "su": [("sử", 40), ("sự", 60)],
+    "dung": [("dụng", 45), ("dung", 5), ("đúng", 10)],
+    "dat": [("đất", 30), ("đạt", 10)],
+}
+
+
+def test_restore_uses_context_bigrams_before_global_counts() -> None:
+    context = ["Người sử dụng đất có quyền sử dụng đất."]
+    restored = restore_query("Quyen su dung dat?", Restorer(VOCAB, context))
+    assert restored == "Quyền sử dụng đất?"
+    # Without context the globally most frequent form wins ("sự").
+    assert restore_query("su dung", Restorer(VOCAB)) == "sự dụng"
+
+
+def test_looks_unmarked_vietnamese() -> None:
+    assert looks_unmarked_vietnamese("quyen su dung dat", VOCAB)
+    assert not looks_unmarked_vietnamese("quyền sử dụng đất", VOCAB)
+    assert not looks_unmarked_vietnamese("protein folding in cells", VOCAB)
