@@ -151,7 +151,9 @@ def test_every_request_kind_is_audited(env: Env) -> None:
     env.client.post("/api/v1/search", json={"query": "chuyển đổi số"}, headers=_auth(key))
     env.client.get(f"/api/v1/documents/{doc_id}", headers=_auth(key))
     env.client.get(f"/api/v1/documents/{doc_id}/similar", headers=_auth(key))
-    rows = env.audit.query(principal=p.name, limit=3)
+    env.client.get("/api/v1/facets", params={"q": "kinh tế"}, headers=_auth(key))
+    facet_row, *rows = env.audit.query(principal=p.name, limit=4)
+    assert facet_row["endpoint"] == "facets" and facet_row["query"] == "kinh tế"
     assert [r["endpoint"] for r in rows] == ["similar", "document", "search"]
     assert rows[2]["query"] == "chuyển đổi số" and rows[2]["chunk_ids"] and rows[2]["doc_ids"]
     assert rows[1]["doc_ids"] == [doc_id] and rows[1]["chunk_ids"]
