@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from search_api.dependencies import PrincipalDep, RetrieverDep, SearchServiceDep
+from search_api.dependencies import AuditDep, PrincipalDep, RetrieverDep, SearchServiceDep
 from search_api.schemas import ERROR_RESPONSES, FacetsResponse, SearchFilters, SearchRequest, SearchResponse
 from search_api.services.facets import facets
 from search_api.services.search import to_filter
@@ -26,6 +26,7 @@ def get_facets(
     principal: PrincipalDep,
     service: SearchServiceDep,
     retriever: RetrieverDep,
+    audit: AuditDep,
     q: Annotated[str, Query(description="Optional query: count only its retrieved documents.")] = "",
     doc_type: Annotated[list[str] | None, Query()] = None,
     issuer: Annotated[list[str] | None, Query()] = None,
@@ -44,4 +45,6 @@ def get_facets(
         date_to=date_to,
         language=language or [],
     )
-    return facets(retriever, principal, to_filter(filters), query)
+    result = facets(retriever, principal, to_filter(filters), query)
+    audit(principal, "facets", query, filters.model_dump(mode="json", exclude_defaults=True), [], [])
+    return result
