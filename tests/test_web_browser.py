@@ -269,7 +269,7 @@ def test_language_switch_labels_fonts_and_screenshots(tab: Tab) -> None:
     page = tab.page
     hashes = _prepare_views(tab)
     page.goto("/#/draft")
-    page.locator("#draft-template option").first.wait_for(state="attached")
+    page.locator("#draft-template option, #draft-status .message").first.wait_for(state="attached")
     for code, (search_label, draft_label) in LABELS.items():
         _set_lang(tab, code)
         assert page.evaluate("localStorage.getItem('thammuu.lang')") == code
@@ -356,3 +356,40 @@ def test_api_key_form(browser: Any, corpus_index: Settings, embedder: Any, tmp_p
             tab.assert_local_only()
         finally:
             page.context.close()
+
+
+def test_draft_sections_citations_and_downloads(tab: Tab, tmp_path: Path) -> None:
+    """Generate a draft by keyboard; sections arrive; citations open passages; DOCX and Markdown download."""
+    import docx
+
+    page = tab.page
+    page.goto("/#/draft")
+    page.locator("#draft-template option").first.wait_for(state="attached")
+    values = page.eval_on_selector_all("#draft-template option", "os => os.map(o => o.value)")
+    page.select_option("#draft-template", "bao-cao-so-ket" if "bao-cao-so-ket" in values else values[0])
+    page.locator("#draft-topic").focus()
+    page.keyboard.type("chuyển đổi số và phát triển khoa học công nghệ")
+    page.keyboard.press("Enter")
+    page.locator("#draft-downloads").wait_for(timeout=180_000)
+    assert page.locator("#draft-sections .draft-section").count() >= 2
+    assert page.locator("#draft-sections a.cite").count() >= 1
+    assert page.locator("#draft-citations a").count() >= 1
+    tab.shot("draft-generated-vi")
+
+    with page.expect_download() as info:
+        page.locator("#download-docx").click()
+    docx_path = tmp_path / "draft.docx"
+    info.value.save_as(docx_path)
+    text = "\n".join(p.text for p in docx.Document(str(docx_path)).paragraphs)
+    assert len(text) > 200
+    with page.expect_download() as info:
+        page.locator("#download-md").click()
+    md_path = tmp_path / "draft.md"
+    info.value.save_as(md_path)
+    assert md_path.read_text(encoding="utf-8").strip()
+
+    # A citation opens the document view at the cited passage.
+    cite = page.locator("#draft-citations a").first
+    chunk = cite.get_attribute("href").rsplit("chunk=", 1)[1]
+    cite.click()
+    page.locator(f"#chunk-{chunk}.target").wait_for()
