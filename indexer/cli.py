@@ -200,3 +200,21 @@ def info_cmd(
     for key, value in info.items():
         table.add_row(key, str(value))
     out.print(table)
+
+
+@app.command("inspect")
+def inspect_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to parse (nothing is embedded or stored).")],
+    json_out: Annotated[bool, typer.Option("--json", help="One compact JSON object per line.")] = False,
+    chunks: Annotated[bool, typer.Option("--chunks", help="Include each chunk's section path and text.")] = False,
+) -> None:
+    """Show what indexing would understand of each document: identity, pages, OCR pages, chunks."""
+    from indexer.inspection import inspect_paths
+
+    failed = False
+    for item in inspect_paths(paths, settings_for(None), with_chunks=chunks):
+        failed = failed or "error" in item
+        text = json.dumps(item, ensure_ascii=False, indent=None if json_out else 2)
+        sys.stdout.write(text + "\n")
+    if failed:
+        raise typer.Exit(1)

@@ -19,6 +19,7 @@ from indexer.text import canonical_tones, fold, nfc
 __all__ = ["FIELD_ALIASES", "canonical_number", "detect_language", "find_numbers", "identify", "number_variants"]
 
 _HEADER_CHARS = 4000
+_FRONT_MATTER = re.compile(r"^---\n.*?\n---\n", re.S)  # Markdown YAML front matter is not the document's header
 _BENGALI = re.compile(r"[\u0980-\u09ff]")
 _TYPE_PREFIX = (
     r"(?:Bộ luật|Luật|Nghị quyết|Pháp lệnh|Lệnh|Nghị định|Quyết định|Thông tư|Chỉ thị|Kết luận|Văn bản hợp nhất)"
@@ -148,7 +149,7 @@ def _type_and_title(lines: list[str], issuer: str | None) -> tuple[str | None, s
 def extract_identity(text: str) -> DocumentIdentity:
     """Identity read from the text alone (no metadata): the header, then the body for term and marking."""
     text = nfc(text)
-    header = text[:_HEADER_CHARS]
+    header = _FRONT_MATTER.sub("", text[: _HEADER_CHARS * 2], count=1)[:_HEADER_CHARS]
     lines = _lines(header)
     ident = DocumentIdentity(language=detect_language(text))
     m = _NUMBER_RE.search(header)

@@ -1,0 +1,80 @@
+"""What the indexer understands of a document, without embedding: identity, pages, OCR and chunks.
+
+Backs ``thammuu inspect``; uses the pipeline's own ids, parsers, sidecars, identify and chunker so that what
+it shows is exactly what indexing would store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from indexer.chunking import StructureChunker
+from indexer.config import Settings
+from indexer.errors import IndexerError
+from indexer.identity import identify
+from indexer.models import Document, ParsedDocument
+from indexer.parsing import build_registry, parse_file
+from indexer.parsing.jsonl_parser import JsonlParser
+from indexer.pipeline import _sidecar, _walk, file_doc_id, record_doc_id
+
+logger = logging.getLogger(__name__)
+
+
+def _describe(doc: Document, chunker: StructureChunker, with_chunks: bool) -> dict[str, Any]:
+    ident = doc.identity
+    chunks = chunker.chunk(doc)
+    out: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "source": doc.source,
+        "number": ident.number,
+        "doc_type": ident.doc_type,
+        "issuer": ident.issuer,
+        "issued_date": ident.issued_date,
+        "title": ident.title,
+        "term": ident.term,
+        "classification": ident.classification.label,
+        "language": ident.language,
+        "pages": len(doc.pages),
+        "ocr_pages": doc.ocr_pages,
+        "chunks": len(chunks),
+    }
+    if doc.metadata.get("pages_needing_ocr"):
+        out["pages_needing_ocr"] = doc.metadata["pages_needing_ocr"]
+    if with_chunks:
+        out["chunk_list"] = [{"section": c.section, "pages": c.pages, "text": c.text} for c in chunks]
+    return out
+
+
+def _document(parsed: ParsedDocument, doc_id: str, source: str, overrides: dict[str, Any]) -> Document:
+    identity = identify(parsed.text, {**parsed.metadata, **overrides})
+    return Document(doc_id, source, "", parsed.text, identity, parsed.pages, parsed.metadata)
+
+
+def inspect_paths(paths: list[Path], settings: Settings, with_chunks: bool = False) -> Iterator[dict[str, Any]]:
+    """One description per document under the paths (a JSONL record is a document); failures as {"error"}."""
+    registry = build_registry(settings.ocr)
+    chunker = StructureChunker(settings.chunking)
+    for root in paths:
+        if not root.exists():
+            yield {"source": str(root), "error": "path does not exist"}
+            continue
+        for path in _walk(root.resolve(), registry):
+            try:
+                parsed_docs = parse_file(path, registry)
+                if isinstance(registry.get(path.suffix.lower()), JsonlParser):
+                    for parsed in parsed_docs:
+                        key = parsed.key or ""
+                        doc = _document(parsed, record_doc_id(path, key), f"{path}#{key}", {})
+                        yield _describe(doc, chunker, with_chunks)
+                    continue
+                sidecar = _sidecar(path)
+                overrides = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar else {}
+                doc = _document(parsed_docs[0], file_doc_id(path), str(path), overrides)
+                yield _describe(doc, chunker, with_chunks)
+            except (IndexerError, ValueError) as exc:
+                logger.warning("cannot inspect %s: %s", path, exc)
+                yield {"source": str(path), "error": str(exc)}
