@@ -82,3 +82,25 @@ def _no_filter():  # type: ignore[no-untyped-def]
     from indexer.storage.filters import SearchFilter
 
     return SearchFilter()
+
+
+def test_inspect_command_prints_one_object_per_record(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from indexer.cli import app
+
+    source = need_data("vbpl", "vbpl_vi_docs.jsonl")
+    with source.open(encoding="utf-8") as fh:
+        lines = [next(fh), next(fh)]
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps({k: json.loads(x)[k] for k in ("id", "text")}) + "\n" for x in lines))
+    result = CliRunner().invoke(app, ["inspect", str(path), "--json", "--chunks"])
+    assert result.exit_code == 0, result.output
+    objects = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [o["doc_id"] for o in objects] == ["two:doc_000001", "two:doc_000002"]
+    assert objects[0]["number"] == "249/2025/NĐ-CP" and objects[0]["issued_date"] == "2025-09-19"
+    assert objects[1]["doc_type"] == "Luật" and objects[1]["issuer"] == "QUỐC HỘI"
+    assert objects[1]["chunks"] == len(objects[1]["chunk_list"]) > 10
+    assert any(
+        c["section"].startswith("Chương I › Điều") or c["section"] == "Chương I" for c in objects[1]["chunk_list"]
+    )
