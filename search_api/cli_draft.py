@@ -1,0 +1,73 @@
+"""``thammuu draft``: a report draft from a template, written to DOCX or Markdown (local operator, full clearance)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from indexer.cli import IndexOpt, err, fail, out, settings_for
+from indexer.errors import IndexerError
+from indexer.storage.filters import SearchFilter
+
+logger = logging.getLogger(__name__)
+
+
+def draft_cmd(
+    topic: Annotated[str, typer.Argument(help="What the report is about, e.g. 'chuyển đổi số'.")],
+    template: Annotated[str, typer.Option("--template", "-t", help="Template id (see prompts/).")] = "bao-cao-so-ket",
+    language: Annotated[str, typer.Option(help="Template language: vi, en or bn.")] = "vi",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write .docx or .md (else print Markdown).")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="extractive (offline) or llm (THAMMUU_LLM__BASE_URL).")] = "extractive",
+    index: IndexOpt = None,
+) -> None:
+    """Draft a report whose every paragraph cites the indexed documents it comes from."""
+    from indexer.embedding import create_embedder
+    from indexer.index import Index
+    from indexer.retrieval import HybridRetriever
+    from search_api.drafting.docx_export import to_docx
+    from search_api.drafting.llm import LlmDrafter, LlmUnavailable, chat_model
+    from search_api.drafting.markdown_export import to_markdown
+    from search_api.drafting.service import DraftRequest, DraftService
+    from search_api.drafting.templates import TemplateError, TemplateRegistry
+
+    if mode not in ("extractive", "llm"):
+        fail(ValueError("mode must be extractive or llm"))
+    if out_path is not None and out_path.suffix.lower() not in (".docx", ".md"):
+        fail(ValueError("--out must end in .docx or .md"))
+    settings = settings_for(index)
+    try:
+        templates = TemplateRegistry.load()
+        idx = Index.open(settings)
+        embedder = create_embedder(settings)
+        llm = LlmDrafter(chat_model(settings.llm), embedder) if mode == "llm" else None
+        service = DraftService(HybridRetriever(idx, embedder, settings), templates, llm)
+        request = DraftRequest(template=template, topic=topic, language=language, mode=mode)  # type: ignore[arg-type]
+        # The local operator owns the index files: every level is visible, as in `thammuu search`.
+        draft = service.draft(request, SearchFilter(), lambda rows: rows, "local")
+    except (IndexerError, TemplateError, LlmUnavailable) as exc:
+        fail(exc)
+    except KeyError:
+        fail(ValueError(f"no template {template!r}; available: {', '.join(t.key for t in templates.all())}"))
+    finally:
+        if "idx" in locals():
+            idx.close()
+    if out_path is None:
+        out.print(to_markdown(draft), markup=False, highlight=False, soft_wrap=True)
+        return
+    if out_path.suffix.lower() == ".docx":
+        out_path.write_bytes(to_docx(draft))
+    else:
+        out_path.write_text(to_markdown(draft), encoding="utf-8")
+    paragraphs = sum(len(s.paragraphs) for s in draft.sections)
+    flagged = sum(not p.supported for s in draft.sections for p in s.paragraphs)
+    err.print(f"draft written to {out_path}: {paragraphs} paragraphs, {len(draft.sources)} sources, {flagged} flagged")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``draft`` to the ``thammuu`` command."""
+    app.command("draft")(draft_cmd)

@@ -1,0 +1,123 @@
+"""Extractive drafts on the real sample corpus with the real model: every sentence is quoted from a cited chunk."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from indexer.config import Settings
+from indexer.index import Index
+from indexer.models import Classification
+from indexer.retrieval import HybridRetriever
+from indexer.storage.filters import SearchFilter
+from search_api.drafting.docx_export import to_docx
+from search_api.drafting.markdown_export import to_markdown
+from search_api.drafting.models import Draft
+from search_api.drafting.service import DraftRequest, DraftService
+from search_api.drafting.templates import TemplateRegistry
+from search_api.security import DEV_PRINCIPAL, guard_chunks
+from search_api.security.principals import Principal
+
+
+@pytest.fixture(scope="module")
+def service(corpus_index: Settings, embedder) -> Iterator[DraftService]:  # type: ignore[no-untyped-def]
+    idx = Index.open(corpus_index)
+    yield DraftService(HybridRetriever(idx, embedder, corpus_index), TemplateRegistry.load())
+    idx.close()
+
+
+def _draft(service: DraftService, principal: Principal, template: str, topic: str, language: str = "vi") -> Draft:
+    flt = SearchFilter().with_access(principal.clearance, principal.units)
+    return service.draft(
+        DraftRequest(template=template, topic=topic, language=language),
+        flt,
+        lambda rows: guard_chunks(principal, rows, None, "test"),
+        principal.name,
+    )
+
+
+@pytest.fixture(scope="module")
+def so_ket(service: DraftService) -> Draft:
+    return _draft(service, DEV_PRINCIPAL, "bao-cao-so-ket", "khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số")
+
+
+def test_every_paragraph_is_quoted_from_a_cited_chunk(service: DraftService, so_ket: Draft) -> None:
+    assert [s.heading for s in so_ket.sections][0] == "I. Đặc điểm tình hình"
+    paragraphs = [p for s in so_ket.sections for p in s.paragraphs]
+    assert len(paragraphs) >= 8
+    chunks = service.retriever.index.store.chunks(so_ket.cited_chunk_ids())
+    sentences_seen: list[str] = []
+    for p in paragraphs:
+        assert p.citations and p.supported
+        assert p.sentences and " ".join(p.sentences) == p.text
+        cited_text = " ".join(chunks[c.chunk_id]["text"] for c in p.citations)
+        for sentence in p.sentences:
+            assert sentence in cited_text, (sentence, p.citations)
+        assert all(chunks[c.chunk_id]["doc_id"] == c.doc_id for c in p.citations)
+        sentences_seen += p.sentences
+    assert len(sentences_seen) == len(set(sentences_seen)), "a sentence was used twice"
+    # The topic's own resolution is quoted, and its citation carries the number.
+    assert any(c.number == "57-NQ/TW" and c.label.startswith("[57-NQ/TW") for p in paragraphs for c in p.citations)
+    cited_docs = {c.doc_id for p in paragraphs for c in p.citations}
+    assert cited_docs == {s.doc_id for s in so_ket.sources}
+
+
+def test_draft_respects_clearance(service: DraftService) -> None:
+    topic = "công tác bảo vệ chính trị nội bộ, thẩm định tiêu chuẩn chính trị"
+    cleared = Principal("cleared", frozenset({"drafter"}), Classification.TUYET_MAT, None)
+    secret = _draft(service, cleared, "bao-cao-chuyen-de", topic)
+    rows = service.retriever.index.store.chunks(secret.cited_chunk_ids())
+    assert any(int(r["classification"]) > 0 for r in rows.values()), "the MẬT report should be quotable when cleared"
+    public = _draft(service, DEV_PRINCIPAL, "bao-cao-chuyen-de", topic)
+    rows = service.retriever.index.store.chunks(public.cited_chunk_ids())
+    assert rows and all(int(r["classification"]) == 0 for r in rows.values())
+
+
+def test_drafts_are_kept_per_owner(service: DraftService, so_ket: Draft) -> None:
+    assert service.store.get(so_ket.id, DEV_PRINCIPAL.name) is so_ket
+    assert service.store.get(so_ket.id, "someone-else") is None
+
+
+def test_docx_round_trip_official_layout(so_ket: Draft, tmp_path: Path) -> None:
+    data = to_docx(so_ket)
+    doc = Document(io.BytesIO(data))
+    body = "\n".join(p.text for p in doc.paragraphs)
+    header = "\n".join(c.text for c in doc.tables[0].rows[0].cells)
+    footer = "\n".join(c.text for c in doc.tables[-1].rows[0].cells)
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header and "Số: ......-BC/TU" in header and "ngày" in header
+    assert "Nơi nhận:" in footer and "BÍ THƯ" in footer
+    for section in so_ket.sections:
+        assert section.heading in body
+    first = so_ket.sections[1].paragraphs[0]
+    assert first.text in body and first.citations[0].label in body
+    assert "Tài liệu trích dẫn" in body and (so_ket.sources[0].number or "") in body
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+    sizes = {r.font.size.pt for p in doc.paragraphs for r in p.runs if r.font.size is not None}
+    assert sizes <= {11.0, 12.0, 13.0, 14.0} and 14.0 in sizes
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office:  # where LibreOffice is installed it must open and convert the file
+        path = tmp_path / "draft.docx"
+        path.write_bytes(data)
+        subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)], check=True)
+        assert (tmp_path / "draft.pdf").stat().st_size > 1000
+
+
+def test_markdown_export(so_ket: Draft) -> None:
+    md = to_markdown(so_ket)
+    assert md.count("### ") == len(so_ket.sections) + 1  # sections + sources
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in md and "Nơi nhận:" in md
+    assert so_ket.sections[0].paragraphs[0].citations[0].label in md
+
+
+def test_english_template_on_english_document(service: DraftService) -> None:
+    draft = _draft(service, DEV_PRINCIPAL, "bao-cao-so-ket", "energy transition and renewable power", "en")
+    assert draft.language == "en" and draft.sections[0].heading == "I. Situation"
+    paragraphs = [p for s in draft.sections for p in s.paragraphs]
+    assert paragraphs and all(p.citations for p in paragraphs)
+    assert "COMMUNIST PARTY OF VIETNAM" in to_markdown(draft)

