@@ -1,0 +1,312 @@
+"""Golden document understanding on the sample corpus: identity, exact section paths and chunk invariants.
+
+No embedding model is loaded: every document is parsed by the real parsers and read through the same code as
+``thammuu inspect`` (``indexer.inspection``: pipeline ids, sidecars, ``identify`` and the structure chunker).
+The expected values below were read against the documents' text; where the code is known to be wrong the
+correct value is still the one written here, and the check is an ``xfail`` naming the bug.
+
+Known limitation kept in the goldens: nothing marks the end of the last section, so the closing lines and the
+signature block ("Quy định này có hiệu lực…", "T/M BỘ CHÍNH TRỊ") travel with the last item (``IV. › 3.``,
+``Chương III › Điều 8 › Khoản 2``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CORPUS
+from typer.testing import CliRunner
+
+from indexer.chunking import StructureChunker
+from indexer.cli import app
+from indexer.config import ChunkingSettings, Settings
+from indexer.identity import identify
+from indexer.inspection import _document, inspect_paths
+from indexer.models import Chunk, Classification, Document
+from indexer.parsing import build_registry, parse_file
+from indexer.pipeline import _sidecar, file_doc_id
+
+U, MAT = Classification.UNCLASSIFIED, Classification.MAT
+NQ57 = "nq-57-tw-2024-khoa-hoc-cong-nghe.md"
+BN57 = "bn-nq-57-tw-2024-bigyan-projukti.md"
+BN36 = "bn-kl-36-tw-2024-krishi-gramin-unnayan.md"
+QD96 = "qd-96-tw-2023-lay-phieu-tin-nhiem.txt"
+DOCX = "nq-68-tw-2025-kinh-te-tu-nhan.docx"
+PDF = "nq-09-tu-2024-du-lich-bien-dao.pdf"
+MAT_DOC = "bc-15-du-2024-bao-ve-chinh-tri-noi-bo-mat.md"
+SIDECAR_DOC = "hd-08-btgtu-2024-tuyen-truyen-dai-hoi.md"
+EN59 = "en-nq-59-tw-2025-international-integration.md"
+EN112 = "en-bc-112-tu-2024-energy-transition-report.md"
+
+# Correct identity of every corpus document (issuer: the header lines above the motto, joined, as the code does;
+# ANY = not asserted: the Bengali header names the Central Committee in Bengali and no canonical form is defined).
+ANY = object()
+IDENTITY: dict[str, dict[str, Any]] = {
+    NQ57: {"number": "57-NQ/TW", "doc_type": "Nghị quyết", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
+           "issued_date": "2024-12-22", "classification": U, "language": "vi", "term": None},
+    BN57: {"number": "57-NQ/TW", "doc_type": "Nghị quyết", "issuer": ANY,
+           "issued_date": "2024-12-22", "classification": U, "language": "bn", "term": None},
+    BN36: {"number": "36-KL/TW", "doc_type": "Kết luận", "issuer": ANY,
+           "issued_date": "2024-06-14", "classification": U, "language": "bn", "term": None},
+    "nq-12-tu-2023-giao-duc-dao-tao.md": {
+        "number": "12-NQ/TU", "doc_type": "Nghị quyết", "issuer": "ĐẢNG BỘ TỈNH NINH BÌNH TỈNH ỦY",
+        "issued_date": "2023-03-15", "classification": U, "language": "vi", "term": None},
+    PDF: {"number": "09-NQ/TU", "doc_type": "Nghị quyết", "issuer": "ĐẢNG BỘ TỈNH KHÁNH HÒA TỈNH ỦY",
+          "issued_date": "2024-04-18", "classification": U, "language": "vi", "term": None},
+    DOCX: {"number": "68-NQ/TW", "doc_type": "Nghị quyết", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
+           "issued_date": "2025-05-04", "classification": U, "language": "vi", "term": None},
+    "kl-21-tw-2023-xay-dung-dang.md": {
+        "number": "21-KL/TW", "doc_type": "Kết luận", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
+        "issued_date": "2023-10-25", "classification": U, "language": "vi", "term": "XIII"},
+    "ct-27-tw-2024-phong-chong-tham-nhung.md": {
+        "number": "27-CT/TW", "doc_type": "Chỉ thị", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
+        "issued_date": "2024-01-10", "classification": U, "language": "vi", "term": None},
+    "kh-45-tu-2024-bao-ve-moi-truong.md": {
+        "number": "45-KH/TU", "doc_type": "Kế hoạch", "issuer": "ĐẢNG BỘ TỈNH QUẢNG NINH TỈNH ỦY",
+        "issued_date": "2024-06-05", "classification": U, "language": "vi", "term": None},
+    "bc-88-tu-2024-so-ket-y-te.md": {
+        "number": "88-BC/TU", "doc_type": "Báo cáo", "issuer": "ĐẢNG BỘ TỈNH THANH HÓA TỈNH ỦY",
+        "issued_date": "2024-11-20", "classification": U, "language": "vi", "term": None},
+    QD96: {"number": "96-QĐ/TW", "doc_type": "Quy định", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
+           "issued_date": "2023-02-02", "classification": U, "language": "vi", "term": None},
+    MAT_DOC: {"number": "15-BC/ĐU", "doc_type": "Báo cáo", "issuer": "ĐẢNG BỘ KHỐI CÁC CƠ QUAN TỈNH ĐẢNG ỦY",
+              "issued_date": "2024-08-08", "classification": MAT, "language": "vi", "term": None},
+    SIDECAR_DOC: {"number": "08-HD/BTGTU", "doc_type": "Hướng dẫn", "issuer": "ĐẢNG BỘ TỈNH NGHỆ AN BAN TUYÊN GIÁO",
+                  "issued_date": "2024-09-12", "classification": MAT, "language": "vi", "term": None},
+    EN59: {"number": "59-NQ/TW", "doc_type": "Nghị quyết", "issuer": "CENTRAL COMMITTEE",
+           "issued_date": "2025-01-24", "classification": U, "language": "en", "term": None},
+    EN112: {"number": "112-BC/TU", "doc_type": "Báo cáo",
+            "issuer": "PARTY ORGANISATION OF BINH THUAN PROVINCE PROVINCIAL PARTY COMMITTEE",
+            "issued_date": "2024-09-30", "classification": U, "language": "en", "term": None},
+}  # fmt: skip
+
+# (document, field) pairs the code gets wrong today; each is asserted in an xfail test below, not in the main one.
+KNOWN_BUGS: dict[tuple[str, str], str] = {
+    (BN57, "issued_date"): "Bengali dates ('হ্যানয়, ২২ ডিসেম্বর ২০২৪') are not parsed",
+    (BN36, "issued_date"): "Bengali dates ('১৪ জুন ২০২৪') are not parsed",
+    (EN59, "issued_date"): "English day-month-year dates ('Hanoi, 24 January 2025') are not parsed",
+    (EN112, "issued_date"): "English day-month-year dates ('Phan Thiet, 30 September 2024') are not parsed",
+    (EN59, "language"): "detect_language counts every upper-case letter as accented (fold lowercases): 'vi'",
+    (EN112, "language"): "detect_language counts every upper-case letter as accented (fold lowercases): 'vi'",
+    (MAT_DOC, "issuer"): "the MẬT marking on the first line is taken into the issuer ('MẬT ĐẢNG BỘ KHỐI …')",
+}
+
+# Section paths with the default chunking settings (chunk_size 1500, overlap 200, min_chunk 200): a section that
+# fits is one chunk; the Politburo resolutions' I.–IV. each fit, the regulation's chapters each fit, and the
+# one-page PDF fits whole.
+DEFAULT_PATHS: dict[str, list[str]] = {
+    NQ57: ["", "I.", "II.", "III.", "IV."],
+    QD96: ["", "Chương I", "Chương II", "Chương III"],
+    DOCX: ["", "I.", "II.", "III.", "IV."],
+    PDF: [""],
+}
+# Smaller chunks expose the deeper structure: (document, chunk_size) → exact paths.
+SMALL_PATHS: dict[tuple[str, int], list[str]] = {
+    (NQ57, 400): [
+        "", "I.", "I. › 1.", "I. › 2.", "II. › 1.", "II. › 2.",
+        "III. › 1.", "III. › 2.", "III. › 3.", "III. › 4.", "III. › 5.",
+        "IV. › 1.", "IV. › 2.", "IV. › 3.",
+    ],
+    (NQ57, 200): [
+        "", "", "", "I.", "I. › 1.", "I. › 1.", "I. › 1.", "I. › 2. › a)", "I. › 2. › b)", "I. › 2. › c)",
+        "II.", "II. › 1. › a)", "II. › 1. › b)", "II. › 2. › a)", "II. › 2. › b)", "II. › 2. › c)",
+        "III. › 1.", "III. › 2.", "III. › 3.", "III. › 4.", "III. › 5.",
+        "IV. › 1.", "IV. › 2.", "IV. › 3.",
+    ],
+    (QD96, 200): [
+        "", "", "Chương I",
+        "Chương I › Điều 1 › Khoản 1", "Chương I › Điều 1 › Khoản 2",
+        "Chương I › Điều 2 › Khoản 1", "Chương I › Điều 2 › Khoản 2", "Chương I › Điều 3",
+        "Chương II", "Chương II › Điều 4 › Khoản 1", "Chương II › Điều 4 › Khoản 2", "Chương II › Điều 5",
+        "Chương II › Điều 6 › Khoản 1", "Chương II › Điều 6 › Khoản 2",
+        "Chương III", "Chương III › Điều 7 › Khoản 1", "Chương III › Điều 7 › Khoản 2",
+        "Chương III › Điều 8 › Khoản 1", "Chương III › Điều 8 › Khoản 2", "Chương III › Điều 8 › Khoản 2",
+    ],
+    (QD96, 400): [
+        "", "Chương I", "Chương I › Điều 1", "Chương I › Điều 2", "Chương I › Điều 3",
+        "Chương II › Điều 4", "Chương II › Điều 5", "Chương II › Điều 6",
+        "Chương III › Điều 7", "Chương III › Điều 8",
+    ],
+    (DOCX, 400): [
+        "", "I. › 1.", "I. › 2.", "II. › 1.", "II. › 2.",
+        "III. › 1.", "III. › 2.", "III. › 3.", "III. › 4.", "III. › 5.", "IV.",
+    ],
+    (PDF, 400): ["", "I. › 1.", "I. › 2.", "II.", "III. › 1.", "III. › 2.", "III. › 3.", "III. › 4.", "IV."],
+}  # fmt: skip
+TABLE_ROWS = [
+    "Chỉ tiêu\tNăm 2025\tMục tiêu 2030",
+    "Số doanh nghiệp đang hoạt động\t940 nghìn\t2 triệu",
+    "Số doanh nghiệp trên 1.000 dân\t9,5\t20",
+    "Tốc độ tăng trưởng kinh tế tư nhân (%/năm)\t8\t10 - 12",
+    "Tỷ trọng đóng góp vào GDP (%)\t50\t55 - 58",
+    "Doanh nghiệp lớn tham gia chuỗi giá trị toàn cầu\t5\t20",
+]
+
+
+def _settings() -> Settings:
+    """Environment settings with the chunking defaults pinned, so the goldens do not move with THAMMUU_* vars."""
+    return Settings().model_copy(update={"chunking": ChunkingSettings()})
+
+
+@cache
+def _inspected() -> dict[str, dict[str, Any]]:
+    """``thammuu inspect --chunks`` of the whole corpus, keyed by file name."""
+    return {Path(d["source"]).name: d for d in inspect_paths([CORPUS], _settings(), with_chunks=True)}
+
+
+@cache
+def _doc(name: str) -> Document:
+    """The document as indexing builds it: real parser, sidecar overrides, identify."""
+    path = (CORPUS / name).resolve()
+    parsed = parse_file(path, build_registry(_settings().ocr))[0]
+    sidecar = _sidecar(path)
+    overrides = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar else {}
+    return _document(parsed, file_doc_id(path), str(path), overrides)
+
+
+def _chunks(name: str, size: int = 1500) -> list[Chunk]:
+    overlap = ChunkingSettings().chunk_overlap if size == 1500 else 50
+    return StructureChunker(ChunkingSettings(chunk_size=size, chunk_overlap=overlap)).chunk(_doc(name))
+
+
+def _field(item: dict[str, Any], field: str) -> Any:
+    return Classification.parse(item[field]) if field == "classification" else item[field]
+
+
+def test_corpus_is_the_documented_fifteen() -> None:
+    names = set(_inspected())
+    assert names == set(IDENTITY), names ^ set(IDENTITY)
+    assert not any("error" in d for d in _inspected().values())
+
+
+@pytest.mark.parametrize("name", sorted(IDENTITY))
+def test_identity(name: str) -> None:
+    item = _inspected()[name]
+    for field, expected in IDENTITY[name].items():
+        if expected is ANY or (name, field) in KNOWN_BUGS:
+            continue
+        assert _field(item, field) == expected, f"{name}: {field}"
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [pytest.param(n, f, marks=pytest.mark.xfail(reason=r, strict=True)) for (n, f), r in KNOWN_BUGS.items()],
+)
+def test_identity_known_bugs(name: str, field: str) -> None:
+    assert _field(_inspected()[name], field) == IDENTITY[name][field]
+
+
+def test_bengali_translation_number_from_transliteration() -> None:
+    assert "নং ৫৭-এনকিউ/টিডব্লিউ" in _doc(BN57).text
+    assert _inspected()[BN57]["number"] == _inspected()[NQ57]["number"] == "57-NQ/TW"
+    assert "57-NQ/TW" in _doc(BN57).identity.number_variants
+
+
+def test_classification_from_marking_and_sidecar() -> None:
+    classified = {n for n, d in _inspected().items() if Classification.parse(d["classification"]) > U}
+    assert classified == {MAT_DOC, SIDECAR_DOC}
+    assert _doc(MAT_DOC).identity.classification == Classification.MAT
+    sidecar = _doc(SIDECAR_DOC)
+    assert sidecar.identity.classification == Classification.MAT
+    assert sidecar.identity.unit == "Ban Tuyên giáo Tỉnh ủy Nghệ An"
+    assert sidecar.identity.title == "Hướng dẫn tuyên truyền đại hội đảng bộ các cấp tiến tới Đại hội XIV"
+    # Without the sidecar the text alone is unclassified: the level really comes from the override.
+    assert identify(sidecar.text, sidecar.metadata).classification == Classification.UNCLASSIFIED
+
+
+def test_cli_inspect_json_matches() -> None:
+    result = CliRunner().invoke(app, ["inspect", "--json", str(CORPUS)])
+    assert result.exit_code == 0, result.output
+    items = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert {Path(d["source"]).name: d["number"] for d in items} == {n: v["number"] for n, v in IDENTITY.items()}
+
+
+@pytest.mark.xfail(reason="titles run past the trích yếu into the body (no stop at 'I.' headings)", strict=True)
+def test_titles_stop_before_the_body() -> None:
+    long = {n: d["title"] for n, d in _inspected().items() if d["title"] and re.search(r"\bI\. ", d["title"])}
+    assert not long
+
+
+@pytest.mark.parametrize("name", sorted(DEFAULT_PATHS))
+def test_default_section_paths(name: str) -> None:
+    item = _inspected()[name]
+    assert [c["section"] for c in item["chunk_list"]] == DEFAULT_PATHS[name]
+    assert [c.section for c in _chunks(name)] == DEFAULT_PATHS[name]
+
+
+@pytest.mark.parametrize(("name", "size"), sorted(SMALL_PATHS))
+def test_small_chunk_section_paths(name: str, size: int) -> None:
+    assert [c.section for c in _chunks(name, size)] == SMALL_PATHS[(name, size)]
+
+
+def test_section_paths_start_at_their_headings() -> None:
+    by_path = {c.section: c.text for c in _chunks(QD96, 200)}
+    assert by_path["Chương II › Điều 5"].startswith("Điều 5. Các mức tín nhiệm\n1. Phiếu lấy tín nhiệm có ba mức")
+    assert by_path["Chương I › Điều 1 › Khoản 1"].startswith("Điều 1. Phạm vi điều chỉnh")
+    assert by_path["Chương I › Điều 1 › Khoản 2"].startswith("2. Quy định này áp dụng")
+    nq = {c.section: c.text for c in _chunks(NQ57, 200)}
+    assert nq["I. › 2. › a)"].startswith("2. Hạn chế, yếu kém\n\na) Đầu tư cho nghiên cứu")
+    assert nq["II. › 2. › c)"].startswith("c) Việt Nam thuộc nhóm 3 nước dẫn đầu")
+
+
+def test_docx_table_kept_as_text() -> None:
+    text = _doc(DOCX).text
+    assert "\n".join(TABLE_ROWS) in text
+    default = {c.section: c.text for c in _chunks(DOCX)}
+    small = {c.section: c.text for c in _chunks(DOCX, 400)}
+    for rows in (default["II."], small["II. › 2."]):
+        assert "\n".join(TABLE_ROWS) in rows
+    assert small["II. › 2."].startswith("2. Các chỉ tiêu chủ yếu đến năm 2030 được nêu trong bảng sau:\nChỉ tiêu\t")
+
+
+def test_pdf_page_numbers_on_chunks() -> None:
+    doc = _doc(PDF)
+    assert [p.number for p in doc.pages] == [1] and _inspected()[PDF]["pages"] == 1
+    assert [c["pages"] for c in _inspected()[PDF]["chunk_list"]] == [[1]]
+    assert all(c.pages == [1] for c in _chunks(PDF, 400))
+    assert _chunks(PDF, 400)[3].text.startswith("II. MỤC TIÊU ĐẾN NĂM 2030\n1. Đón 15 triệu lượt khách")
+
+
+@pytest.mark.xfail(
+    reason="Bengali '## ১.' headings and '১.' items share one level (\\d matches Bengali digits): items are not "
+    "nested under their heading and the whole translation is split flat; 'ক)' points are not recognised",
+    strict=True,
+)
+def test_bengali_translation_nested_like_the_original() -> None:
+    assert [c.section for c in _chunks(BN57)] == ["", "১.", "২.", "৩.", "৪."]
+
+
+@pytest.mark.xfail(
+    reason="the splitter keeps '. ' at the start of the next piece (keep_separator='start'): '. Tiềm lực …'",
+    strict=True,
+)
+def test_split_pieces_do_not_start_with_a_separator() -> None:
+    assert [c.text[:12] for c in _chunks(NQ57, 200) if c.text[0] in ".;,"] == []
+
+
+@pytest.mark.parametrize("size", [1500, 200])
+@pytest.mark.parametrize("name", sorted(IDENTITY))
+def test_chunk_invariants(name: str, size: int) -> None:
+    doc = _doc(name)
+    chunks = _chunks(name, size)
+    assert chunks
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+    assert [c.char_start for c in chunks] == sorted(c.char_start for c in chunks)
+    covered = [False] * len(doc.text)
+    for c in chunks:
+        assert c.text and c.text == c.text.strip()
+        assert c.text == doc.text[c.char_start : c.char_end]
+        assert len(c.text) <= size
+        assert c.doc_id == doc.doc_id
+        covered[c.char_start : c.char_end] = [True] * (c.char_end - c.char_start)
+        if doc.pages:
+            assert c.pages and set(c.pages) <= {p.number for p in doc.pages}
+        else:
+            assert c.pages == []
+    lost = "".join(ch for ch, seen in zip(doc.text, covered, strict=True) if not seen and not ch.isspace())
+    assert lost == "", "text outside every chunk"
