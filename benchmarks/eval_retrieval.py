@@ -320,6 +320,33 @@ def experiments(p: Prepared) -> str:
         alone, _ = p.score(lex)
         fused, _ = evaluate(p, lex, den, fuse)
         lines.append(f"| {label} | {alone:.3f} | {fused:.3f} |")
+    # Dense-side variants that need no extra embedding: pseudo-relevance feedback and filling in the dense
+    # score of lexical-only candidates from the stored vectors before fusing.
+    lex = lexical_lists(p, "lex/as written")
+    ids, vecs = p.index.store.all_vectors()
+    row = {int(c): i for i, c in enumerate(ids)}
+    qvecs = dict(zip(p.queries, p.embedder.embed_queries(list(p.queries.values())), strict=True))
+    for alpha in (0.3, 0.6):
+        prf: dict[str, Ranked] = {}
+        for q, v in qvecs.items():
+            top = [row[c] for c, _ in den[q][:3]]
+            v2 = v + alpha * vecs[top].mean(axis=0)
+            prf[q] = p.index.dense_search(v2 / np.linalg.norm(v2), flt, DEPTH)
+        alone, _ = p.score(prf)
+        fused, _ = evaluate(p, lex, prf, fuse)
+        lines.append(f"| dense PRF alpha={alpha} (top-3) | {alone:.3f} | {fused:.3f} |")
+    lex100 = {q: r[:100] for q, r in lex.items()}
+    for label, fn in {
+        "weighted max 0.7": _weighted(0.7, "max", 1000),
+        "weighted minmax 0.7": _weighted(0.7, "minmax", 1000),
+    }.items():
+        filled: dict[str, Ranked] = {}
+        for q, v in qvecs.items():
+            extra = [c for c, _ in lex[q][:100] if c not in {d for d, _ in den[q][:100]}]
+            scored = [(c, float(vecs[row[c]] @ v)) for c in extra]
+            filled[q] = sorted([*den[q][:100], *scored], key=lambda x: -x[1])
+        fused, _ = evaluate(p, lex100, filled, fn)
+        lines.append(f"| {label}, dense score filled in for lexical-only candidates | - | {fused:.3f} |")
     # Questions typed without diacritics: what the dense side gains from restoring them.
     lex_f = lexical_lists(p, "lex/diacritics removed", fold_query)
     restorer_cases: dict[str, Callable[[str], str]] = {

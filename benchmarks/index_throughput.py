@@ -55,6 +55,12 @@ class ThroughputResult:
     def pipeline_rate(self) -> float:
         return self.passages / self.pipeline_seconds
 
+    @classmethod
+    def from_json(cls, path: Path) -> ThroughputResult:
+        """A result saved by ``main``."""
+        data = json.loads(path.read_text())
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
     def to_markdown(self) -> str:
         """The result as a Markdown table."""
         rows = [

@@ -26,7 +26,11 @@ def main(argv: list[str] | None = None) -> Path:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, default=settings.data_dir, help="Folder holding the public data sets.")
     ap.add_argument("--limit", type=int, default=0, help="Throughput on the first N ALQAC articles (0 = all).")
-    ap.add_argument("--skip-throughput", action="store_true", help="Reuse var/bench indexes, quality only.")
+    ap.add_argument(
+        "--skip-throughput",
+        action="store_true",
+        help="Do not measure throughput again; report the figures saved by earlier runs (var/bench/throughput*.json).",
+    )
     ap.add_argument("--out", type=Path, default=RESULTS, help="Markdown report to write.")
     args = ap.parse_args(argv)
     command = "python -m benchmarks.run_all " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -43,6 +47,10 @@ def main(argv: list[str] | None = None) -> Path:
         limit = ["--limit", str(args.limit)] if args.limit else []
         result = index_throughput.main(["--data", str(args.data), *limit])
         parts += ["## Indexing throughput (ALQAC-2023 corpus)", "", result.to_markdown()]
+    else:
+        for path in sorted(Path("var/bench").glob("throughput*.json")):
+            saved = index_throughput.ThroughputResult.from_json(path)
+            parts += [f"## Indexing throughput (ALQAC-2023, saved in {path})", "", saved.to_markdown()]
     parts += ["## Retrieval quality (train questions)", "", eval_retrieval.main(["--data", str(args.data)])]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(parts), encoding="utf-8")

@@ -1,13 +1,14 @@
 """Diacritic restoration of queries typed without Vietnamese marks, from the index's own vocabulary.
 
 "thoi han su dung dat" embeds far worse than "thời hạn sử dụng đất": the embedder sees a different language.
-Each folded syllable gets the exact form that the best lexical hits use next to its neighbours (bigrams),
-else the form those hits use most, else the form most frequent in the whole index. Lexical matching needs
+Each folded syllable gets an exact form chosen by a Viterbi pass that prefers the word pairs the best lexical
+hits use (bigrams), then forms those hits use, then forms frequent in the whole index. Lexical matching needs
 none of this (the folded column matches either way); it serves the dense side.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -19,44 +20,48 @@ MIN_SHARE = 0.4  # share of the query's words that must have a marked form befor
 
 
 class Restorer:
-    """Chooses exact forms for folded words from local (top hits) and global (vocab table) counts."""
+    """Chooses exact forms for folded words: a Viterbi pass over local bigrams, local and global unigrams."""
 
     def __init__(self, vocab: Mapping[str, list[tuple[str, int]]], context: Iterable[str] = ()) -> None:
         self.vocab = vocab
-        self.unigrams: Counter[tuple[str, str]] = Counter()
-        self.bigrams: Counter[tuple[str, str, str, str]] = Counter()
+        self.unigrams: Counter[str] = Counter()
+        self.bigrams: Counter[tuple[str, str]] = Counter()
+        self.local_forms: dict[str, set[str]] = {}
         for text in context:
             exact = tokenize(text)
-            folded = [fold(t) for t in exact]
-            self.unigrams.update(zip(folded, exact, strict=True))
-            for i in range(len(exact) - 1):
-                self.bigrams[(folded[i], folded[i + 1], exact[i], exact[i + 1])] += 1
+            self.unigrams.update(exact)
+            self.bigrams.update(zip(exact, exact[1:], strict=False))
+            for t in exact:
+                self.local_forms.setdefault(fold(t), set()).add(t)
 
     def global_form(self, folded: str) -> str | None:
         """The index's most frequent exact form of a folded word."""
         forms = self.vocab.get(folded)
         return max(forms, key=lambda f: f[1])[0] if forms else None
 
-    def _local(self, folded: str) -> str | None:
-        cands = [(n, e) for (f, e), n in self.unigrams.items() if f == folded]
-        return max(cands)[1] if cands else None
-
-    def _pair(self, left: str, right: str) -> tuple[str, str] | None:
-        cands = [(n, a, b) for (f1, f2, a, b), n in self.bigrams.items() if f1 == left and f2 == right]
-        if not cands:
-            return None
-        _, a, b = max(cands)
-        return a, b
+    def _candidates(self, folded: str) -> dict[str, float]:
+        """Exact forms with their unigram score: words seen in the best hits weigh more than index counts."""
+        counts = dict(self.vocab.get(folded, []))
+        forms = set(counts) | self.local_forms.get(folded, set())
+        if not forms:
+            return {folded: 0.0}
+        return {f: math.log1p(counts.get(f, 0)) + 2.0 * math.log1p(self.unigrams[f]) for f in forms}
 
     def restore_words(self, words: list[str]) -> list[str]:
         """Exact forms for lower-case folded words (a word without any known form is kept)."""
-        out: list[str | None] = [None] * len(words)
-        for i in range(len(words) - 1):
-            pair = self._pair(words[i], words[i + 1])
-            if pair:
-                out[i] = out[i] or pair[0]
-                out[i + 1] = pair[1]
-        return [o or self._local(w) or self.global_form(w) or w for w, o in zip(words, out, strict=True)]
+        if not words:
+            return []
+        # Viterbi: best[form] = (score of the best path ending in form, that path).
+        best = {f: (s, [f]) for f, s in self._candidates(words[0]).items()}
+        for w in words[1:]:
+            nxt: dict[str, tuple[float, list[str]]] = {}
+            for f, s in self._candidates(w).items():
+                prev, (ps, path) = max(
+                    best.items(), key=lambda kv: kv[1][0] + 3.0 * math.log1p(self.bigrams[(kv[0], f)])
+                )
+                nxt[f] = (ps + 3.0 * math.log1p(self.bigrams[(prev, f)]) + s, [*path, f])
+            best = nxt
+        return max(best.values(), key=lambda v: v[0])[1]
 
 
 def looks_unmarked_vietnamese(query: str, vocab: Mapping[str, list[tuple[str, int]]]) -> bool:
