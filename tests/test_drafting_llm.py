@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import CORPUS
 
 from indexer.config import LlmSettings, Settings
 from indexer.index import Index
@@ -34,6 +36,22 @@ def llm_server(settings: Settings) -> Iterator[LocalLlmServer]:
 
 
 @pytest.fixture(scope="module")
+def small_index(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) -> Settings:  # type: ignore[no-untyped-def]
+    """An index of two sample documents (the LLM, not retrieval, is under test here)."""
+    from indexer.pipeline import IndexPipeline
+
+    root = tmp_path_factory.mktemp("llmindex")
+    (root / "docs").mkdir()
+    for name in ("nq-57-tw-2024-khoa-hoc-cong-nghe.md", "kl-21-tw-2023-xay-dung-dang.md"):
+        shutil.copy(CORPUS / name, root / "docs" / name)
+    s = settings.model_copy(update={"index_dir": root / "index"})
+    idx = Index.open_or_create(s, embedder.name, embedder.dimension)
+    assert IndexPipeline(s, embedder, idx).run([root / "docs"]).added == 2
+    idx.close()
+    return s
+
+
+@pytest.fixture(scope="module")
 def short_templates(tmp_path_factory: pytest.TempPathFactory) -> TemplateRegistry:
     """The shipped sơ kết template cut to two sections (a template is data: no code needed)."""
     data = yaml.safe_load((PROMPTS_DIR / "bao-cao-so-ket.vi.yaml").read_text(encoding="utf-8"))
@@ -45,16 +63,16 @@ def short_templates(tmp_path_factory: pytest.TempPathFactory) -> TemplateRegistr
 
 def test_llm_draft_citations_are_parsed_and_verified(
     llm_server: LocalLlmServer,
-    corpus_index: Settings,
+    small_index: Settings,
     embedder,  # type: ignore[no-untyped-def]
     short_templates: TemplateRegistry,
 ) -> None:
     llm_settings = LlmSettings(base_url=llm_server.base_url, model="local", temperature=0.0, timeout_s=300)
     drafter = LlmDrafter(chat_model(llm_settings, max_tokens=220), embedder)
-    idx = Index.open(corpus_index)
+    idx = Index.open(small_index)
     try:
         service = DraftService(
-            HybridRetriever(idx, embedder, corpus_index), short_templates, drafter, passages_per_section=3
+            HybridRetriever(idx, embedder, small_index), short_templates, drafter, passages_per_section=3
         )
         request = DraftRequest(template="bao-cao-so-ket", topic="chuyển đổi số, khoa học và công nghệ", mode="llm")
         events = list(service.stream(request, SearchFilter(), lambda rows: rows, "tester"))

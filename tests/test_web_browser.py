@@ -293,6 +293,7 @@ def test_language_switch_labels_fonts_and_screenshots(tab: Tab) -> None:
     page.reload()
     page.wait_for_function("() => document.documentElement.lang === 'bn'")
     assert page.locator("#nav-search").inner_text() == "অনুসন্ধান"
+    page.evaluate("() => { location.hash = '#/search'; }")
     _search(tab, "বিজ্ঞান প্রযুক্তি উদ্ভাবন")
     assert any("Bengali" in f for f in _render_fonts(tab, "#results .hit .snippet"))
     _set_lang(tab, "vi")

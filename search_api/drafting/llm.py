@@ -72,6 +72,7 @@ class LlmDrafter:
         self, template: Template, spec: SectionSpec, topic: str, rows: list[dict[str, Any]]
     ) -> DraftSection:
         """Ask the model for the section, then verify each paragraph's citations against ``rows``."""
+        rows = rows[: self.max_passages]  # small local models have small contexts
         if not rows:
             return DraftSection(heading=spec.heading, paragraphs=[])
         reply = self.model.invoke(self.messages(template, spec, topic, rows))
