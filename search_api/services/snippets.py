@@ -25,7 +25,9 @@ def query_terms(tokens: Iterable[str]) -> set[str]:
 
 
 def _key(word: str) -> str:
-    return fold(normalize_token(word))
+    """Folded form of a text word; stopwords get no key, so "những" never lights up for "nhũng"."""
+    exact = normalize_token(word)
+    return "" if exact in STOPWORDS else fold(exact)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
