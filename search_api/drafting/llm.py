@@ -52,10 +52,17 @@ def format_passages(rows: list[dict[str, Any]], max_chars: int = 900) -> str:
 class LlmDrafter:
     """Writes each section with the chat model; unsupported paragraphs are kept but flagged, never hidden."""
 
-    def __init__(self, model: Any, embedder: Embedder | None = None, verify: VerifyConfig = VerifyConfig()) -> None:
+    def __init__(
+        self,
+        model: Any,
+        embedder: Embedder | None = None,
+        verify: VerifyConfig = VerifyConfig(),
+        max_passages: int = 5,
+    ) -> None:
         self.model = model
         self.embedder = embedder
         self.verify = verify
+        self.max_passages = max_passages
 
     def messages(self, template: Template, spec: SectionSpec, topic: str, rows: list[dict[str, Any]]) -> list[Any]:
         """System and user messages for one section."""
