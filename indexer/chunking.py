@@ -27,8 +27,10 @@ _HEADINGS: list[tuple[int, re.Pattern[str], str]] = [
     (3, re.compile(rf"^\s*(?:#+\s*)?(?:\*\*)?({_ROMAN})\s*[.\-–]\s+\S"), "{}."),
     (4, re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?(\d{1,2})\s*[.\-–]\s+\S"), "{}."),
     (5, re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?(\d{1,2}\.\d{1,2})\.?\s+\S"), "{}."),
-    (6, re.compile(r"^\s*(?:\*\*)?([a-zđ])\)\s*\S"), "{})"),
+    (6, re.compile(r"^\s*(?:\*\*)?([a-zđ\u0995-\u09b9])\)\s*\S"), "{})"),  # a) b) … and Bengali ক) খ) গ)
 ]
+_MARKDOWN = re.compile(r"^\s*(#{1,6})\s")
+_PLAIN = 9  # depth rank of a line without Markdown heading marks: below every "#" … "######" heading
 
 
 @dataclass
@@ -41,16 +43,23 @@ class _Section:
 
 
 def _heading(line: str, inside_article: bool) -> tuple[int, str] | None:
+    """(rank, label) of a heading line; the rank orders the pattern first, then the Markdown depth.
+
+    "## ১." and a plain "১." match the same pattern, but the Markdown heading holds the plain items:
+    "## I." (3·10+2) › "### 1." (4·10+3) › "1." (4·10+9) › "a)" (6·10+9).
+    """
     for level, pattern, label in _HEADINGS:
         m = pattern.match(line)
         if not m:
             continue
         value = m.group(1).strip()
+        md = _MARKDOWN.match(line)
+        rank = level * 10 + (len(md.group(1)) if md else _PLAIN)
         if level == 4 and inside_article:
-            return level, f"Khoản {value}"
+            return rank, f"Khoản {value}"
         if level == 6 and inside_article:
-            return level, f"Điểm {value}"
-        return level, label.format(value)
+            return rank, f"Điểm {value}"
+        return rank, label.format(value)
     return None
 
 
@@ -89,6 +98,7 @@ class StructureChunker:
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
             separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+            keep_separator="end",  # ". " stays with the sentence it ends, not at the start of the next piece
             add_start_index=True,
             strip_whitespace=True,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.text import fold
+from indexer.text import fold, nfc
 
 # Canonical names, longest first so that "Thông tư liên tịch" wins over "Thông tư".
 DOC_TYPES: tuple[str, ...] = (
@@ -40,6 +40,12 @@ _EN_TYPES = {
     "regulation": "Quy định", "plan": "Kế hoạch", "guidance": "Hướng dẫn", "notice": "Thông báo",
     "report": "Báo cáo", "joint circular": "Thông tư liên tịch", "order": "Lệnh",
 }  # fmt: skip
+# The last word of a Bengali type heading ("পলিটব্যুরোর প্রস্তাব" = the Politburo's resolution).
+_BN_TYPES = {
+    "প্রস্তাব": "Nghị quyết", "উপসংহার": "Kết luận", "নির্দেশনা": "Chỉ thị", "নির্দেশ": "Chỉ thị",
+    "প্রবিধান": "Quy định", "পরিকল্পনা": "Kế hoạch", "প্রতিবেদন": "Báo cáo", "নির্দেশিকা": "Hướng dẫn",
+    "বিজ্ঞপ্তি": "Thông báo",
+}  # fmt: skip
 _FOLDED = {fold(t): t for t in DOC_TYPES}
 _CODES = {
     "TTLT": "Thông tư liên tịch", "NQLT": "Nghị quyết liên tịch", "VBHN": "Văn bản hợp nhất", "NQ": "Nghị quyết",
@@ -55,6 +61,8 @@ def doc_type_from_line(line: str) -> str | None:
     if not clean:
         return None
     words = clean.split()
+    if len(words) <= 4 and nfc(words[-1]) in _BN_TYPES:
+        return _BN_TYPES[nfc(words[-1])]
     if clean != clean.upper() and not (len(words) <= 4 and clean.istitle()):
         return None
     folded = fold(" ".join(words))

@@ -4,6 +4,18 @@
 header block of an official document (issuer left, "CỘNG HÒA …"/"ĐẢNG CỘNG SẢN VIỆT NAM" right, then
 "Số: …", "Hà Nội, ngày … tháng … năm …", the type in capitals and the trích yếu). Explicit metadata
 (JSONL fields, a ``NAME.meta.json`` sidecar) always overrides what the text suggests.
+
+Canonical issuer: the capitalised header lines above the motto, joined with a space ("ỦY BAN NHÂN DÂN TỈNH
+QUẢNG NINH"), a security marking line ("MẬT") skipped. A two-line party header names the party organisation
+and then the body that issues; the issuer is that body with its place, as staff call it:
+"ĐẢNG BỘ TỈNH THANH HÓA" / "TỈNH ỦY" → "TỈNH ỦY THANH HÓA" (THÀNH ỦY, HUYỆN ỦY … alike);
+"ĐẢNG BỘ KHỐI CÁC CƠ QUAN TỈNH" / "ĐẢNG ỦY" → "ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH";
+"ĐẢNG BỘ TỈNH NGHỆ AN" / "BAN TUYÊN GIÁO" → "BAN TUYÊN GIÁO TỈNH ỦY NGHỆ AN";
+"PARTY ORGANISATION OF BINH THUAN PROVINCE" / "PROVINCIAL PARTY COMMITTEE" → "BINH THUAN PROVINCIAL PARTY
+COMMITTEE". Bengali headers are kept as written.
+
+Title: the trích yếu only, the line(s) after the type heading ("về …"); a capital continuation of the heading
+("CỦA BỘ CHÍNH TRỊ", "HỘI NGHỊ LẦN THỨ TÁM …") goes with the type, and the title stops at the body.
 """
 
 from __future__ import annotations
@@ -11,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from indexer.dates import PLACE_DATE_RE, passed_date, place_date
 from indexer.doctypes import doc_type_from_line, doc_type_from_number
 from indexer.models import Classification, DocumentIdentity
 from indexer.numbers import NUMBER_PATTERN, canonical_number, find_numbers, number_variants
@@ -27,23 +40,27 @@ _TYPE_PREFIX = (
 _NUMBER_RE = re.compile(
     rf"(?im)^[\s*#_]*(?:{_TYPE_PREFIX}\s+)?(?:Số|So|No|নং|সংখ্যা)\s*\.?\s*:?\s*({NUMBER_PATTERN})", re.UNICODE
 )
-_PLACE_DATE_RE = re.compile(
-    r"(?i)(?:^|\n)[\s*_]*([^\n,;:]{2,40}?)\s*,\s*ngày\s+(\d{1,2})\s*(?:tháng|/)\s*(\d{1,2})\s*(?:năm|/)\s*(\d{4})"
+_NATIONAL = re.compile(
+    r"(?i)^(CỘNG HO[ÀA]|CỘNG HÒA|ĐẢNG CỘNG SẢN|SOCIALIST REPUBLIC|COMMUNIST PARTY|ভিয়েতনামের কমিউনিস্ট পার্টি)"
 )
-_INLINE_DATE_RE = re.compile(
-    r"([A-ZĐ][^\W\d_]*(?:\s[A-ZĐ][^\W\d_]*){0,3})\s*,\s*ngày\s+(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})"
-)
-_PASSED_RE = re.compile(r"(?i)thông qua\s+ngày\s+(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})")
-_EN_MONTHS = "january february march april may june july august september october november december".split()  # noqa: SIM905
-_EN_DATE_RE = re.compile(r"(?i)([A-Z][\w ]{1,30}),\s*(" + "|".join(_EN_MONTHS) + r")\s+(\d{1,2}),\s*(\d{4})")
-_NATIONAL = re.compile(r"(?i)^(CỘNG HO[ÀA]|CỘNG HÒA|ĐẢNG CỘNG SẢN|SOCIALIST REPUBLIC|COMMUNIST PARTY)")
 _NATIONAL_INLINE = re.compile(r"\s*(?:CỘNG HO[ÀA] XÃ HỘI|CỘNG HÒA XÃ HỘI|ĐẢNG CỘNG SẢN VIỆT NAM).*$")
 _RULE = re.compile(r"^[\s\-_*—–=~.]*$")
 _TERM_RE = re.compile(r"(?i)(?<!đại biểu )(?:Chấp hành|Quốc hội|Đại hội)[^\n.;]{0,80}?\bkh(?:óa|oá)\s+([IVXLC]{1,6})\b")
 _CLASS_RE = re.compile(
     r"(?im)^[\s*#_]*(?:độ mật\s*:?\s*)?(TUYỆT MẬT|TỐI MẬT|MẬT|TOP SECRET|SECRET|CONFIDENTIAL)[\s*_]*$"
 )
-_TITLE_STOP = re.compile(r"(?i)^(căn cứ|xét|theo đề nghị|pursuant|at the (?:proposal|request)|chương|điều \d|phần)\b")
+# The body's own headings: "I.", "II-", "1.", "a)", "ক)", Phần/Chương/Mục/Điều.
+_STRUCTURE = re.compile(
+    r"^(?:[IVXLC]+\s*[.\-–]\s|\d{1,2}\s*[.\-–]\s|[a-zđ\u0995-\u09b9]\)\s"
+    r"|(?i:phần|chương|mục)\s+(?:[IVXLC]+|\d+|thứ)\b|(?i:điều)\s+\d)"
+)
+# Capital lines continuing the type heading: "CỦA BỘ CHÍNH TRỊ", "OF THE POLITBURO", "HỘI NGHỊ LẦN THỨ TÁM …".
+_HEADING_TAIL = re.compile(r"^(?:CỦA|OF|HỘI NGHỊ)\s")
+# Two-line party headers: the party organisation, then the body that issues ("ĐẢNG BỘ TỈNH X" / "TỈNH ỦY").
+_PARTY_PARENT = re.compile(r"^ĐẢNG BỘ (TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|KHỐI|XÃ|PHƯỜNG)\s+(.+)$")
+_COMMITTEE = {"TỈNH": "TỈNH ỦY", "THÀNH PHỐ": "THÀNH ỦY", "HUYỆN": "HUYỆN ỦY", "QUẬN": "QUẬN ỦY", "THỊ XÃ": "THỊ ỦY"}
+_EN_PARTY_PARENT = re.compile(r"^PARTY ORGANI[SZ]ATION OF (.+?)(?: PROVINCE| CITY| DISTRICT)?$")
+_TITLE_STOP = re.compile(r"(?i)^(căn cứ|xét|theo đề nghị|pursuant|at the (?:proposal|request))\b")
 
 # Metadata keys (JSONL records, sidecars) mapped onto identity fields.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -68,56 +85,59 @@ def detect_language(text: str) -> str:
     letters = [c for c in sample if c.isalpha()]
     if not letters:
         return "vi"
-    marked = sum(1 for c in letters if c != fold(c) or c in "đĐ")
+    marked = sum(1 for c in letters if c.lower() != fold(c.lower()) or c in "đĐ")  # diacritics, not capitals
     return "vi" if marked / len(letters) > 0.03 else "en"
 
 
-def _lines(header: str) -> list[str]:
-    """Non-empty header lines with Markdown emphasis and heading marks removed."""
+def _entries(header: str) -> list[tuple[str, bool]]:
+    """Header lines with Markdown emphasis and heading marks removed, each with whether it was a "#" heading.
+
+    Blank lines are kept (as "") because they end a trích yếu.
+    """
     out = []
     for line in header.splitlines():
         clean = re.sub(r"^[#>\s]+|\*\*|__", "", line).strip()
-        if clean:
-            out.append(clean)
+        out.append((clean, line.lstrip().startswith("#")))
     return out
 
 
-def _valid_date(day: int, month: int, year: int) -> str | None:
-    if 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year <= 2100:
-        return f"{year:04d}-{month:02d}-{day:02d}"
+def _party_issuer(parent: str, body: str) -> str | None:
+    """ "ĐẢNG BỘ TỈNH THANH HÓA" over "TỈNH ỦY" → "TỈNH ỦY THANH HÓA" (the body that signs, with its place)."""
+    m = _PARTY_PARENT.match(parent)
+    if m:
+        level, place = m.group(1), m.group(2)
+        committee = f"{_COMMITTEE[level]} {place}" if level in _COMMITTEE else None
+        if level in _COMMITTEE and body == _COMMITTEE[level]:
+            return committee
+        if body == "ĐẢNG ỦY":
+            return "ĐẢNG ỦY " + parent.removeprefix("ĐẢNG BỘ ")
+        if committee and re.match(r"^(?:BAN|VĂN PHÒNG|ỦY BAN KIỂM TRA)\b", body):
+            return f"{body} {committee}"
+        return None
+    m = _EN_PARTY_PARENT.match(parent)
+    if m and body.endswith("PARTY COMMITTEE"):
+        return f"{m.group(1)} {body}"
     return None
 
 
-def _place_date(header: str) -> tuple[str | None, str | None]:
-    m = _PLACE_DATE_RE.search(header)
-    if m:
-        place = re.sub(r"^[\W_]+", "", m.group(1)).strip() or None
-        return place, _valid_date(int(m.group(2)), int(m.group(3)), int(m.group(4)))
-    m = _INLINE_DATE_RE.search(header)  # "Số: 25/2022/TT-BLĐTBXH Hà Nội, ngày 30 tháng 11 năm 2022"
-    if m:
-        return m.group(1).strip(), _valid_date(int(m.group(2)), int(m.group(3)), int(m.group(4)))
-    m2 = _EN_DATE_RE.search(header)
-    if m2:
-        month = _EN_MONTHS.index(m2.group(2).lower()) + 1
-        return m2.group(1).strip(), _valid_date(int(m2.group(3)), month, int(m2.group(4)))
-    return None, None
-
-
 def _issuer(lines: list[str]) -> str | None:
-    """The issuing body: the capitalised lines above the national or party motto."""
+    """The issuing body: the capitalised lines above the national or party motto (see the module docstring)."""
     parts: list[str] = []
     for line in lines[:8]:
         if _NATIONAL.match(line):
             break
-        if _RULE.match(line):
-            continue
+        if _RULE.match(line) or _CLASS_RE.match(line):
+            continue  # rules and the security marking ("MẬT") above the header are not the issuer
         head = _NATIONAL_INLINE.sub("", line).strip()
         head = re.split(r"\s+(?:[\w ]{0,15}\s)?Số\s*:?\s*\d", head)[0].strip(" -_*—")
-        if not head or not head[:2].isupper() or len(head) > 200 or _NUMBER_RE.match(line) or doc_type_from_line(head):
+        capital = head[:2].isupper() or bool(_BENGALI.match(head))
+        if not head or not capital or len(head) > 200 or _NUMBER_RE.match(line) or doc_type_from_line(head):
             break
         parts.append(head)
         if head != line:
             break
+    if len(parts) == 2 and (joined := _party_issuer(*parts)):
+        return joined
     if parts:
         return " ".join(parts)
     for line in lines[:5]:
@@ -127,20 +147,66 @@ def _issuer(lines: list[str]) -> str | None:
     return None
 
 
-def _type_and_title(lines: list[str], issuer: str | None) -> tuple[str | None, str | None]:
-    """The type heading in capitals ("NGHỊ ĐỊNH") and the trích yếu lines after it."""
-    for i, line in enumerate(lines[:25]):
-        doc_type = doc_type_from_line(line)
+def _title_ends(line: str, issuer: str | None) -> bool:
+    """True for a line that cannot belong to a trích yếu: a rule, a heading of the body, a preamble, the date."""
+    return bool(
+        _RULE.match(line)
+        or _TITLE_STOP.match(line)
+        or _STRUCTURE.match(line)
+        or (line.startswith("(") and line.endswith(")"))  # "(Văn bản mẫu …)", "(Ban hành kèm theo …)"
+        or (issuer and fold(line) == fold(issuer))
+        or _NUMBER_RE.match(line)
+        or PLACE_DATE_RE.search("\n" + line)
+    )
+
+
+def _caps(line: str) -> bool:
+    """Set in capitals (a script without case, as Bengali, never is)."""
+    return line == line.upper() and line != line.lower()
+
+
+def _continues(title: list[str], line: str) -> bool:
+    """Whether a line after a blank line still belongs to the title (texts from HTML put a blank between lines).
+
+    It does when it starts in lower case or with a digit ("trong lĩnh vực …", "28/12/2021 của …"), when it is set
+    in capitals like the title, or when it is mixed case like the title and not a sentence of the body (those end
+    with "." or ":", as "Tại Hội nghị lần thứ tám, … kết luận như sau:" does).
+    """
+    if line[0].islower() or line[0].isdigit():
+        return True
+    title_caps, line_caps = all(_caps(t) for t in title), _caps(line)
+    if title_caps or line_caps:
+        return title_caps and line_caps
+    return not line.endswith((".", ":", "।"))
+
+
+def _type_and_title(entries: list[tuple[str, bool]], issuer: str | None) -> tuple[str | None, str | None]:
+    """The type heading in capitals ("NGHỊ ĐỊNH") and the trích yếu lines after it.
+
+    A heading continuation in capitals ("CỦA BỘ CHÍNH TRỊ", "HỘI NGHỊ LẦN THỨ TÁM …") belongs with the type,
+    not the title; the title ends at a blank line (unless a continuation follows, see ``_continues``), a Markdown
+    heading, a body heading (I., 1., a), Chương …), a preamble ("Căn cứ …") or a parenthesised note.
+    """
+    filled = [i for i, (line, _) in enumerate(entries) if line]
+    for i in filled[:25]:
+        doc_type = doc_type_from_line(entries[i][0])
         if not doc_type:
             continue
         title: list[str] = []
-        for nxt in lines[i + 1 : i + 8]:
-            if _RULE.match(nxt) or _TITLE_STOP.match(nxt) or (issuer and fold(nxt) == fold(issuer)):
+        seen, gap = 0, False
+        for line, heading in entries[i + 1 :]:
+            if not line:
+                gap = bool(title)
+                continue
+            seen += 1
+            if gap and not _continues(title, line):
                 break
-            if _NUMBER_RE.match(nxt) or _PLACE_DATE_RE.search("\n" + nxt):
+            if seen > 7 or (title and heading) or _title_ends(line, issuer):
                 break
-            title.append(nxt)
-            if nxt.endswith((".", ";")) or sum(len(t) for t in title) > 400:
+            if not title and line == line.upper() and _HEADING_TAIL.match(line):
+                continue
+            title.append(line)
+            if line.endswith((".", ";")) or sum(len(t) for t in title) > 400:
                 break
         return doc_type, (" ".join(title).strip() or None)
     return None, None
@@ -150,18 +216,17 @@ def extract_identity(text: str) -> DocumentIdentity:
     """Identity read from the text alone (no metadata): the header, then the body for term and marking."""
     text = nfc(text)
     header = _FRONT_MATTER.sub("", text[: _HEADER_CHARS * 2], count=1)[:_HEADER_CHARS]
-    lines = _lines(header)
+    entries = _entries(header)
+    lines = [line for line, _ in entries if line]
     ident = DocumentIdentity(language=detect_language(text))
     m = _NUMBER_RE.search(header)
     if m:
         ident.number = canonical_number(m.group(1))
     ident.issuer = _issuer(lines)
-    ident.place, ident.issued_date = _place_date(header)
+    ident.place, ident.issued_date = place_date(header)
     if ident.issued_date is None:
-        passed = _PASSED_RE.search(text[-3000:])  # laws and resolutions: "… thông qua ngày 24 tháng 12 năm 2025"
-        if passed:
-            ident.issued_date = _valid_date(int(passed.group(1)), int(passed.group(2)), int(passed.group(3)))
-    ident.doc_type, ident.title = _type_and_title(lines, ident.issuer)
+        ident.issued_date = passed_date(text)  # laws and resolutions: "… thông qua ngày 24 tháng 12 năm 2025"
+    ident.doc_type, ident.title = _type_and_title(entries, ident.issuer)
     if ident.doc_type is None:
         prefix = re.match(rf"(?i)^[\s*#]*({_TYPE_PREFIX})\s+số", header.lstrip())
         ident.doc_type = doc_type_from_line(prefix.group(1)) if prefix else doc_type_from_number(ident.number)

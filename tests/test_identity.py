@@ -7,7 +7,7 @@ import sys
 import pytest
 from conftest import ROOT, need_data
 
-from indexer.identity import canonical_number, find_numbers, identify, number_variants
+from indexer.identity import canonical_number, detect_language, find_numbers, identify, number_variants
 from indexer.models import Classification
 
 PARTY_HEADER = """BAN CHẤP HÀNH TRUNG ƯƠNG
@@ -67,6 +67,94 @@ def test_metadata_overrides_text() -> None:
     assert ident.issuer == "Bộ Nội vụ"
     assert ident.classification == Classification.MAT
     assert ident.doc_type == "Nghị định"  # not overridden, still from the text
+
+
+PROVINCE_HEADER = """MẬT
+
+ĐẢNG BỘ TỈNH THANH HÓA
+TỈNH ỦY
+*
+Số 88-BC/TU
+
+Thanh Hóa, ngày 20 tháng 11 năm 2024
+
+# BÁO CÁO
+## sơ kết 5 năm thực hiện Nghị quyết
+
+(Văn bản mẫu)
+
+## I. CÔNG TÁC LÃNH ĐẠO
+1. Ban Thường vụ Tỉnh ủy đã ban hành chương trình hành động.
+"""
+
+# Text taken from web pages puts a blank line between every line, inside the title too.
+HTML_HEADER = """BỘ CÔNG THƯƠNG
+
+Số: 11/2026/TT-BCT
+
+Hà Nội, ngày 27 tháng 02 năm 2026
+
+THÔNG TƯ
+
+Quy định về truy xuất nguồn gốc thực phẩm thuộc
+
+phạm vi quản lý của Bộ Công Thương
+
+Căn cứ Luật An toàn thực phẩm số 55/2010/QH12;
+"""
+
+
+def test_marking_line_is_not_the_issuer_and_two_line_party_header() -> None:
+    ident = identify(PROVINCE_HEADER, {})
+    assert ident.issuer == "TỈNH ỦY THANH HÓA"
+    assert ident.classification == Classification.MAT
+    assert ident.title == "sơ kết 5 năm thực hiện Nghị quyết"
+
+
+@pytest.mark.parametrize(
+    ("parent", "body", "issuer"),
+    [
+        ("ĐẢNG BỘ TỈNH NGHỆ AN", "BAN TUYÊN GIÁO", "BAN TUYÊN GIÁO TỈNH ỦY NGHỆ AN"),
+        ("ĐẢNG BỘ KHỐI CÁC CƠ QUAN TỈNH", "ĐẢNG ỦY", "ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH"),
+        ("ĐẢNG BỘ THÀNH PHỐ HÀ NỘI", "THÀNH ỦY", "THÀNH ỦY HÀ NỘI"),
+        (
+            "PARTY ORGANISATION OF BINH THUAN PROVINCE",
+            "PROVINCIAL PARTY COMMITTEE",
+            "BINH THUAN PROVINCIAL PARTY COMMITTEE",
+        ),
+        ("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NINH", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH"),
+    ],
+)
+def test_two_line_issuers(parent: str, body: str, issuer: str) -> None:
+    header = f"{parent}\n{body}\n*\nSố 1-BC/TU\n\nHà Nội, ngày 1 tháng 2 năm 2024\n\nBÁO CÁO\nvề việc thử\n"
+    assert identify(header, {}).issuer == issuer
+
+
+def test_title_continues_across_blank_lines_but_stops_at_the_preamble() -> None:
+    ident = identify(HTML_HEADER, {})
+    assert ident.title == "Quy định về truy xuất nguồn gốc thực phẩm thuộc phạm vi quản lý của Bộ Công Thương"
+    assert identify(STATE_HEADER.replace("Quy định cơ chế", "Điều chỉnh cơ chế"), {}).title.startswith("Điều chỉnh")
+
+
+@pytest.mark.parametrize(
+    ("line", "place", "date"),
+    [
+        ("Hanoi, 24 January 2025", "Hanoi", "2025-01-24"),
+        ("Hanoi, January 24, 2025", "Hanoi", "2025-01-24"),
+        ("হ্যানয়, ২২ ডিসেম্বর ২০২৪", "হ্যানয়", "2024-12-22"),
+        ("হ্যানয়, ১৪ জুন ২০২৪", "হ্যানয়", "2024-06-14"),
+        ("Hà Nội, ngày 22 tháng 12 năm 2024", "Hà Nội", "2024-12-22"),
+    ],
+)
+def test_place_and_date_in_every_language(line: str, place: str, date: str) -> None:
+    ident = identify(f"CENTRAL COMMITTEE\n*\nNo. 59-NQ/TW\n\n{line}\n\nRESOLUTION\n", {})
+    assert (ident.place, ident.issued_date) == (place, date)
+
+
+def test_language_ignores_capitals() -> None:
+    assert detect_language("CENTRAL COMMITTEE\nRESOLUTION OF THE POLITBURO\non international integration") == "en"
+    assert detect_language("Nghị quyết về phát triển kinh tế tư nhân") == "vi"
+    assert detect_language("NGHỊ QUYẾT CỦA BỘ CHÍNH TRỊ") == "vi"
 
 
 @pytest.mark.parametrize(
