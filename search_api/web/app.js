@@ -75,9 +75,8 @@ function initKeyForm() {
   });
   $("forget-key").addEventListener("click", () => {
     setKey("");
-    resetFacets();
-    updateKeyButton();
-    route();
+    // Reload so nothing fetched with the key (results, documents, drafts) stays in the page.
+    location.reload();
   });
 }
 
