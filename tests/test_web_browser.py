@@ -268,10 +268,15 @@ def test_language_switch_labels_fonts_and_screenshots(tab: Tab) -> None:
     """vi/en/bn: labels change, <html lang> follows, the choice is remembered, Bengali is drawn with Noto."""
     page = tab.page
     hashes = _prepare_views(tab)
-    page.goto("/#/draft")
-    page.locator("#draft-template option, #draft-status .message").first.wait_for(state="attached")
+    page.evaluate("() => { location.hash = '#/draft'; }")
+    page.locator("#draft-template option").first.wait_for(state="attached")
+    page.locator("#draft-topic").fill("chuyển đổi số")
+    page.locator("#draft-topic").press("Enter")
+    page.locator("#draft-downloads").wait_for(timeout=180_000)
     for code, (search_label, draft_label) in LABELS.items():
         _set_lang(tab, code)
+        page.evaluate("() => { location.hash = '#/draft'; }")
+        page.locator("#draft-view").wait_for()
         assert page.evaluate("localStorage.getItem('thammuu.lang')") == code
         assert page.locator("#nav-draft").inner_text() == draft_label
         assert page.locator("#search-form button[type=submit]").inner_text() == search_label
