@@ -18,8 +18,8 @@ ALQAC_ID = "Luật Phòng, chống ma túy@1"  # ':' '@' ',' and spaces in the d
 ALQAC_FILE = "alqac sample.jsonl"
 UNSAFE_NOTE = (
     "# Ghi chú kiểm thử hiển thị\n\n"
-    'Đoạn này chứa <script>alert("xss")</script> và thẻ <b>đậm</b> & ký hiệu để kiểm tra đoạn trích '
-    "an toàn: từ khoá riêng là quangtrachtuan.\n"
+    'Đoạn quangtrachtuan chứa <script>alert("xss")</script> và thẻ <b>đậm</b> & ký hiệu để kiểm tra đoạn '
+    "trích an toàn.\n"
 )
 
 

@@ -7,9 +7,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile  # what request.form() yields (FastAPI's is a subclass)
 
 from indexer.parsing import build_registry, is_supported
 from search_api.dependencies import AdminDep, JobsDep, SettingsDep
