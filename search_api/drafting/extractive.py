@@ -88,11 +88,13 @@ class ExtractiveDrafter:
             vecs = self.embedder.embed_documents(missing)  # one batch per section
             cache.vectors.update(zip(missing, vecs, strict=True))
         matrix = np.stack([cache.vectors[c.text] for c in cands]).astype(np.float32)
-        query = self.embedder.embed_queries([f"{topic}. {' '.join(spec.hints)}"])[0]
-        # Salience prior: sentences of better-ranked chunks get a small head start.
-        prior = np.array([-0.01 * c.rank for c in cands], dtype=np.float32)
+        # Relevance = half the topic, half the closest of the section's hints (so "hạn chế" sections quote
+        # shortcomings of the topic, not its results), plus a small head start for better-ranked chunks.
+        queries = self.embedder.embed_queries([topic, *spec.hints])
+        hint_sim = (matrix @ queries[1:].T).max(axis=1)
+        prior = 0.5 * hint_sim - np.array([0.01 * c.rank for c in cands], dtype=np.float32)
         picked: list[int] = []
-        for i in mmr(query, matrix, len(cands), prior=prior):
+        for i in mmr(0.5 * queries[0], matrix, len(cands), prior=prior):
             if len(picked) >= spec.sentences:
                 break
             if picked and float(np.max(matrix[picked] @ matrix[i])) >= self.near_duplicate:

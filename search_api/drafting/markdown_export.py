@@ -7,6 +7,8 @@ from search_api.drafting.models import Draft
 
 def source_line(i: int, number: str | None, title: str | None, issuer: str | None, issued: str | None) -> str:
     """One entry of the sources list."""
+    if title and len(title) > 160:  # parsed titles can run into the body text
+        title = title[:159].rsplit(" ", 1)[0] + "…"
     parts = [p for p in (number, title, issuer, issued) if p]
     return f"{i}. " + " — ".join(dict.fromkeys(parts))
 

@@ -39,6 +39,10 @@ def split_sentences(text: str, min_chars: int = 40, max_chars: int = 600) -> lis
                 continue
             if sum(c.isupper() for c in letters) > 0.6 * len(letters):
                 continue  # an upper-case heading, not a sentence
+            if letters[0].islower() or sentence.endswith(":"):
+                continue  # a fragment (chunk cut mid-sentence, title tail) or a lead-in to a list
+            if sentence.startswith("(") and sentence.endswith(")"):
+                continue  # an editorial note such as "(Văn bản mẫu …)"
             offset = line_start + line.index(sentence, a)
             out.append((offset, sentence))
     return out
