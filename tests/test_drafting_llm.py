@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +93,9 @@ def test_llm_draft_citations_are_parsed_and_verified(
         if not p.supported:
             assert p.note
     md = to_markdown(draft)
+    logging.getLogger(__name__).info(
+        "LLM draft: %d paragraphs, %d supported\n%s", len(paragraphs), sum(p.supported for p in paragraphs), md
+    )
     assert all(p.text in md for p in paragraphs)
     assert all("unsupported" in md for p in paragraphs if not p.supported)
 
