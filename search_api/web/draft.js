@@ -39,6 +39,7 @@ export function relabelDraft() {
   if (templates) renderTemplates();
   if (facetsData) renderFacets($("draft-facets"), facetsData, readFacets($("draft-facets")), "d", () => {});
   if (draft) renderDraft();
+  if (draft && draft.done && !running) $("draft-status").replaceChildren(el("p", { class: "message ok" }, t("draft.done")));
 }
 
 async function loadTemplates() {
