@@ -15,7 +15,7 @@ from indexer import __version__
 from indexer.config import Settings
 from indexer.interfaces import Embedder
 from search_api.errors import register_error_handlers
-from search_api.routes import documents, health, index_jobs, search
+from search_api.routes import audit, documents, health, index_jobs, search
 from search_api.state import AppState
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     )
     app.state.thammuu = state
     register_error_handlers(app)
-    for module in (search, documents, health, index_jobs):
+    for module in (search, documents, health, index_jobs, audit):
         app.include_router(module.router)
     _include_drafts(app)
     # Last, so every /api route wins over the page's catch-all.

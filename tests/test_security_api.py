@@ -163,6 +163,22 @@ def test_every_request_kind_is_audited(env: Env) -> None:
         assert key not in json.dumps(r, ensure_ascii=False)
 
 
+def test_audit_endpoint_admin_only(env: Env) -> None:
+    admin, admin_key = env.principals[0]  # p0 holds the admin role
+    reader, reader_key = env.principals[-1]
+    env.client.post("/api/v1/search", json={"query": "kinh tế số"}, headers=_auth(reader_key))
+    assert env.client.get("/api/v1/audit", headers=_auth(reader_key)).status_code == 403
+    assert env.client.get("/api/v1/audit").status_code == 401
+    r = env.client.get("/api/v1/audit", params={"principal": reader.name, "limit": 5}, headers=_auth(admin_key))
+    assert r.status_code == 200
+    rows = r.json()["rows"]
+    assert rows and all(row["principal"] == reader.name for row in rows)
+    assert rows[0]["endpoint"] == "search" and rows[0]["query"] == "kinh tế số"
+    assert reader_key not in r.text and admin_key not in r.text
+    bad = env.client.get("/api/v1/audit", params={"since": "not-a-date"}, headers=_auth(admin_key))
+    assert bad.status_code == 422 and "error" in bad.json()
+
+
 endpoint_st = st.sampled_from(["search", "facets", "document", "similar"])
 query_st = st.one_of(
     st.sampled_from(UNIQUE).map(lambda w: ("word", w)),

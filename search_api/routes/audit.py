@@ -1,0 +1,31 @@
+"""GET /api/v1/audit: the append-only audit log, for admins only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from search_api.dependencies import AdminDep, StateDep
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+class AuditResponse(BaseModel):
+    """Audit rows, newest first: who asked what, with which filters, and which chunks and documents came back."""
+
+    rows: list[dict[str, Any]] = Field(description="time, principal, endpoint, query, filters, chunk_ids, doc_ids")
+
+
+@router.get("/audit", response_model=AuditResponse, summary="Read the audit log (admin)")
+def read_audit(
+    state: StateDep,
+    _admin: AdminDep,
+    principal: Annotated[str | None, Query(description="Only this principal's requests.")] = None,
+    since: Annotated[datetime | None, Query(description="Only requests from this time on (ISO 8601).")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="Most rows returned.")] = 1000,
+) -> AuditResponse:
+    """Rows of the audit log; reading it is not itself a search, so it is not audited again."""
+    return AuditResponse(rows=state.audit_log.query(principal=principal, since=since, limit=limit))
