@@ -53,6 +53,18 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+def get_optional_principal(
+    state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """The caller if identified (or the development principal), None for an anonymous call: health only."""
+    if state.principals.count() == 0:
+        return DEV_PRINCIPAL
+    return state.principals.authenticate(credentials.credentials) if credentials else None
+
+
+OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
 def require_admin(principal: PrincipalDep) -> Principal:
     """The caller, who must hold the 'admin' role (403 otherwise)."""
     if not principal.has_role(Role.ADMIN):

@@ -163,6 +163,15 @@ def test_every_request_kind_is_audited(env: Env) -> None:
         assert key not in json.dumps(r, ensure_ascii=False)
 
 
+def test_health_is_open_but_counts_only_what_the_caller_sees(env: Env) -> None:
+    anonymous = env.client.get("/api/v1/health")
+    assert anonymous.status_code == 200 and anonymous.json()["status"] == "ok"
+    assert anonymous.json()["documents"] == 0 and anonymous.json()["chunks"] == 0
+    for p, key in env.principals:
+        seen = env.client.get("/api/v1/health", headers=_auth(key)).json()["documents"]
+        assert seen == sum(_sees(p, d) for d in env.docs.values())
+
+
 def test_audit_endpoint_admin_only(env: Env) -> None:
     admin, admin_key = env.principals[0]  # p0 holds the admin role
     reader, reader_key = env.principals[-1]

@@ -314,9 +314,12 @@ class SQLiteStore:
             out.setdefault(f, []).append((e, int(n)))
         return out
 
-    def stats(self) -> dict[str, int]:
+    def stats(self, flt: SearchFilter | None = None) -> dict[str, int]:
+        """Document and chunk counts, over what ``flt`` lets through when given (a caller's visible set)."""
+        cond, params = filter_sql(flt) if flt is not None else ("1", [])
         c = self.conn
-        return {
-            "documents": int(c.execute("SELECT count(*) FROM documents").fetchone()[0]),
-            "chunks": int(c.execute("SELECT count(*) FROM chunks").fetchone()[0]),
-        }
+        docs = c.execute(f"SELECT count(*) FROM documents d WHERE {cond}", params).fetchone()[0]
+        chunks = c.execute(
+            f"SELECT count(*) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {cond}", params
+        ).fetchone()[0]
+        return {"documents": int(docs), "chunks": int(chunks)}
