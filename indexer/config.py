@@ -62,6 +62,12 @@ class SearchSettings(BaseModel):
     restore_diacritics: bool = Field(
         True, description="Restore Vietnamese marks of a query typed without them before embedding it."
     )
+    phrase_bigrams: bool = Field(
+        False, description="Also match adjacent query syllables as FTS5 phrases (multi-syllable Vietnamese words)."
+    )
+    folded_weight: float = Field(
+        0.7, ge=0.0, le=1.0, description="BM25 weight of diacritic-folded matches (exact matches weigh 1)."
+    )
     restore_context: int = Field(5, ge=0, le=50, description="Top lexical hits whose wording guides restoration.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Weight of the dense score in weighted fusion.")

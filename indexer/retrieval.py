@@ -100,8 +100,8 @@ class HybridRetriever:
         dense: list[tuple[int, float]] = []
         if mode in ("hybrid", "lexical"):
             t = time.perf_counter()
-            match = fts_query(tokens)
-            lexical = store.lexical_search(match, flt, n) if match else []
+            match = fts_query(tokens, s.phrase_bigrams)
+            lexical = store.lexical_search(match, flt, n, (1.0, s.folded_weight)) if match else []
             timings["lexical"] = (time.perf_counter() - t) * 1000
         if mode in ("hybrid", "dense"):
             t = time.perf_counter()
