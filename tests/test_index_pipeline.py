@@ -15,6 +15,7 @@ from conftest import CORPUS, ROOT, copy_index
 
 from indexer.config import Settings
 from indexer.index import Index
+from indexer.parsing import build_registry, is_supported
 from indexer.pipeline import IndexPipeline, IndexReport, file_doc_id
 from indexer.retrieval import HybridRetriever
 from indexer.storage.filters import SearchFilter
@@ -223,12 +224,11 @@ def test_killed_run_leaves_a_readable_index_and_rerun_completes(
     clean_settings = warm_index.model_copy(update={"index_dir": clean})
     built = run(clean_settings, embedder, clean_roots)
     assert built.ok and built.added == N_DOCS + 24 and built.chunks_embedded == 0
+    registry = build_registry()
     for recovered_root, clean_root in zip(roots, clean_roots, strict=True):
         recovered = root_state(warm_index, recovered_root)
         assert recovered == root_state(clean_settings, clean_root)
-        assert len(recovered) == len(
-            [p for p in recovered_root.iterdir() if p.suffix in {".md", ".txt", ".pdf", ".docx"}]
-        )
+        assert len(recovered) == len([p for p in recovered_root.iterdir() if is_supported(p, registry)])
     idx = Index.open(warm_index)
     try:
         n_chunks = idx.store.stats()["chunks"]
