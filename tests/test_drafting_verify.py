@@ -73,3 +73,8 @@ def test_overlap_ignores_function_words_and_accents() -> None:
 def test_split_paragraphs_joins_bare_citation_lines() -> None:
     answer = "## Heading\nĐoạn một nói về A.\n[1]\n\n- Đoạn hai nói về B [2].\n"
     assert split_paragraphs(answer) == ["Đoạn một nói về A. [1]", "Đoạn hai nói về B [2]."]
+
+
+def test_echoed_header_is_too_short_to_count() -> None:
+    p = verify_paragraph("(57-NQ/TW, I.) [1]", PASSAGES)
+    assert not p.supported and p.note == "too short to verify"

@@ -41,11 +41,11 @@ def format_passages(rows: list[dict[str, Any]], max_chars: int = 900) -> str:
     """Passages numbered [1]..[n] with their document number and section, shortened for small contexts."""
     lines = []
     for i, row in enumerate(rows, 1):
-        head = " · ".join(x for x in (row.get("number"), row.get("title"), row.get("section")) if x)
+        head = ", ".join(x for x in (row.get("number"), row.get("section")) if x)
         body = " ".join(str(row["text"]).split())
         if len(body) > max_chars:
             body = body[:max_chars].rsplit(" ", 1)[0] + " …"
-        lines.append(f"[{i}] ({head})\n{body}")
+        lines.append(f"[{i}] {head}:\n{body}" if head else f"[{i}]\n{body}")
     return "\n\n".join(lines)
 
 

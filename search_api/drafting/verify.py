@@ -29,6 +29,7 @@ class VerifyConfig:
 
     min_overlap: float = 0.5
     min_cosine: float = 0.75
+    min_tokens: int = 5  # an echoed passage header or a bare phrase is not a paragraph
 
 
 def parse_citations(text: str) -> tuple[str, list[int]]:
@@ -98,6 +99,8 @@ def verify_paragraph(
             supported=False,
             note=f"cites passage(s) {invalid} that were not retrieved",
         )
+    if len(content_tokens(text)) < config.min_tokens:
+        return Paragraph(text=text, citations=citations, supported=False, note="too short to verify")
     cited = [str(passages[n - 1]["text"]) for n in valid]
     score = overlap(text, cited)
     if score >= config.min_overlap:
