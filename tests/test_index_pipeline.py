@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -131,9 +132,11 @@ def test_rerun_update_delete(warm_index: Settings, corpus_copy: Path, embedder) 
 def test_sidecar_change_updates_document(warm_index: Settings, corpus_copy: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     assert run(warm_index, embedder, [corpus_copy]).ok
     sidecar = corpus_copy / "hd-08-btgtu-2024-tuyen-truyen-dai-hoi.meta.json"
-    sidecar.write_text('{"unit": "Văn phòng Tỉnh ủy"}', encoding="utf-8")
+    title = json.loads(sidecar.read_text(encoding="utf-8"))["title"]
+    sidecar.write_text(json.dumps({"unit": "Văn phòng Tỉnh ủy", "title": title}), encoding="utf-8")
     report = run(warm_index, embedder, [corpus_copy])
-    assert (report.updated, report.unchanged) == (1, N_DOCS - 1)
+    # Metadata only: the document is updated, its passages (same text, same title) are not embedded again.
+    assert (report.updated, report.unchanged, report.chunks_embedded) == (1, N_DOCS - 1, 0)
     idx = Index.open(warm_index)
     try:
         row = idx.store.document(
