@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.config import DEFAULT_MODEL, Settings
-from indexer.embedding.fetch import fetch_gemma, is_verified, verify_gemma
+from indexer.embedding.fetch import fetch_gemma, is_verified, verify_and_stamp
 from indexer.errors import ModelUnavailable
 from indexer.interfaces import Embedder
 
@@ -18,7 +18,7 @@ def resolve_model_path(settings: Settings) -> tuple[Path, str]:
         if not folder.is_dir():
             raise ModelUnavailable(f"default model not found at {folder}; run `thammuu models fetch`")
         if not is_verified(folder):
-            verify_gemma(folder)  # raises on any mismatch
+            verify_and_stamp(folder)  # raises on any mismatch
         return folder, DEFAULT_MODEL
     folder = Path(settings.embedding.model).expanduser()
     if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():

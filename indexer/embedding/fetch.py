@@ -63,13 +63,29 @@ def is_verified(folder: Path) -> bool:
     recorded = dict(line.split("\t", 1) for line in stamp.read_text().splitlines() if "\t" in line)
     for rel in GEMMA_SHA256:
         path = folder / rel
-        if not path.is_file() or recorded.get(rel) != str(path.stat().st_size):
+        if not path.is_file() or recorded.get(rel) != _fingerprint(path):
             return False
     return True
 
 
+def _fingerprint(path: Path) -> str:
+    """Size and modification time: any rewrite after verification changes it (hashing 1.2 GB on every load would not
+    pay; `thammuu models fetch --force` re-hashes)."""
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def verify_and_stamp(folder: Path) -> None:
+    """Full sha256 verification, then a stamp so later loads only compare fingerprints."""
+    verify_gemma(folder)
+    try:
+        _write_stamp(folder)
+    except OSError as exc:  # a read-only cache still loads; it is just verified in full each time
+        logger.info("could not write verification stamp in %s: %s", folder, exc)
+
+
 def _write_stamp(folder: Path) -> None:
-    lines = [f"{rel}\t{(folder / rel).stat().st_size}" for rel in GEMMA_SHA256]
+    lines = [f"{rel}\t{_fingerprint(folder / rel)}" for rel in GEMMA_SHA256]
     (folder / _VERIFIED_STAMP).write_text("\n".join(lines) + "\n")
 
 

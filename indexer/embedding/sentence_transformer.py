@@ -67,7 +67,10 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
             truncate_dim=self._truncate,
         )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        out = np.ascontiguousarray(vecs, dtype=np.float32)
+        # Normalise again in float32: bf16 outputs are unit length only to ~0.4%, and inner product must be cosine.
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
 
     def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
         """Document prompt per passage; EmbeddingGemma's 'title: … | text: …' carries the document's title."""

@@ -202,6 +202,19 @@ class SQLiteStore:
     @staticmethod
     def _delete(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> None:
         for doc_id in doc_ids:
+            # Take the document's tokens back out of the vocabulary so its counts stay true after updates.
+            gone: Counter[tuple[str, str]] = Counter()
+            for exact, folded in conn.execute(
+                "SELECT exact, folded FROM chunks_fts WHERE rowid IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)",
+                (doc_id,),
+            ):
+                gone.update(zip(folded.split(), exact.split(), strict=True))
+            if gone:
+                conn.executemany(
+                    "UPDATE vocab SET n = n - ? WHERE folded = ? AND exact = ?",
+                    [(n, f, e) for (f, e), n in gone.items()],
+                )
+                conn.execute("DELETE FROM vocab WHERE n <= 0")
             conn.execute(
                 "DELETE FROM chunks_fts WHERE rowid IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)",
                 (doc_id,),
