@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> Path:
         for path in sorted(Path("var/bench").glob("throughput*.json")):
             saved = index_throughput.ThroughputResult.from_json(path)
             parts += [f"## Indexing throughput (ALQAC-2023, saved in {path})", "", saved.to_markdown()]
-    parts += ["## Retrieval quality (train questions)", "", eval_retrieval.main(["--data", str(args.data)])]
+    quality = eval_retrieval.main(["--data", str(args.data), "--experiments"])
+    parts += ["## Retrieval quality (train questions)", "", quality]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(parts), encoding="utf-8")
     logger.info("wrote %s", args.out)

@@ -57,7 +57,7 @@ class SearchSettings(BaseModel):
 
     fusion: Literal["rrf", "weighted"] = Field("weighted", description="How lexical and dense lists are fused.")
     normalisation: Literal["minmax", "zscore", "max"] = Field(
-        "minmax", description="Score normalisation before weighted fusion (max = divide by the top score)."
+        "max", description="Score normalisation before weighted fusion (max = divide by the top score)."
     )
     restore_diacritics: bool = Field(
         True, description="Restore Vietnamese marks of a query typed without them before embedding it."
@@ -68,9 +68,9 @@ class SearchSettings(BaseModel):
     folded_weight: float = Field(
         0.7, ge=0.0, le=1.0, description="BM25 weight of diacritic-folded matches (exact matches weigh 1)."
     )
-    restore_context: int = Field(5, ge=0, le=50, description="Top lexical hits whose wording guides restoration.")
+    restore_context: int = Field(20, ge=0, le=50, description="Top lexical hits whose wording guides restoration.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
-    dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Weight of the dense score in weighted fusion.")
+    dense_weight: float = Field(0.8, ge=0.0, le=1.0, description="Weight of the dense score in weighted fusion.")
     candidates: int = Field(100, ge=10, le=2000, description="Hits taken from each retriever before fusion.")
     max_query_chars: int = Field(1000, ge=10, description="Longer queries are refused.")
     max_k: int = Field(100, ge=1, description="Largest page size a caller may ask for.")
