@@ -1,8 +1,10 @@
 """Structure-aware chunking of official documents: Phần/Chương/Mục/Điều/Khoản/điểm and I./1./a) items.
 
 The text is read into a tree of sections; a section that fits in ``chunk_size`` becomes one chunk carrying
-its path (``Chương II › Điều 5 › Khoản 2``); a larger one is split along its children, and a leaf that is
-still too long is split with overlap by langchain-text-splitters. Offsets always point into the document text.
+its path (``Chương II › Điều 5 › Khoản 2``); a larger one is split along its children, packing consecutive
+children into one chunk while they fit (``Điều 5 › Khoản 1–3``, ``II. › 1.–2.``), and a leaf that is still too
+long is split with overlap by langchain-text-splitters. A heading never stands alone: it joins the next piece.
+Offsets always point into the document text.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ _HEADINGS: list[tuple[int, re.Pattern[str], str]] = [
     (6, re.compile(r"^\s*(?:\*\*)?([a-zđ\u0995-\u09b9])\)\s*\S"), "{})"),  # a) b) … and Bengali ক) খ) গ)
 ]
 _MARKDOWN = re.compile(r"^\s*(#{1,6})\s")
+_SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
 _PLAIN = 9  # depth rank of a line without Markdown heading marks: below every "#" … "######" heading
 
 
@@ -94,12 +97,12 @@ class StructureChunker:
 
     def __init__(self, settings: ChunkingSettings) -> None:
         self.settings = settings
+        self._short = min(settings.min_chunk, settings.chunk_size // 2)  # shorter pieces join their neighbour
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
-            separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+            separators=_SEPARATORS,
             keep_separator="end",  # ". " stays with the sentence it ends, not at the start of the next piece
-            add_start_index=True,
             strip_whitespace=True,
         )
 
@@ -129,29 +132,127 @@ class StructureChunker:
             )
         return chunks
 
-    def _emit(self, text: str, node: _Section, path: list[str], out: list[tuple[int, int, str]]) -> None:
+    def _emit(
+        self, text: str, node: _Section, path: list[str], out: list[tuple[int, int, str]], lead: int | None = None
+    ) -> None:
+        """Emit ``node`` (from ``lead`` when a parent's heading travels with it): whole if it fits, else packed."""
+        start = node.start if lead is None else lead
         section = SEPARATOR.join(path)
         size = self.settings.chunk_size
-        if node.end - node.start <= size or not node.children:
-            self._leaf(text, node.start, node.end, section, out)
+        if node.end - start <= size or not node.children:
+            self._leaf(text, start, node.end, section, out)
             return
-        intro_end = node.children[0].start
-        first_child = 0
-        if text[node.start : intro_end].strip():
-            # A short intro (a heading, a title line) travels with the first child rather than alone.
-            child = node.children[0]
-            if intro_end - node.start < self.settings.min_chunk and child.end - node.start <= size:
-                self._leaf(text, node.start, child.end, SEPARATOR.join([*path, child.label]), out)
-                first_child = 1
+        children = node.children
+        pack: int | None = None  # start of the pending pack of consecutive siblings
+        first = last = -1  # children in the pending pack; first < 0: only the intro so far
+        intro_end = children[0].start
+        if text[start:intro_end].strip():
+            if intro_end - start > size:
+                self._leaf(text, start, intro_end, section, out)
             else:
-                self._leaf(text, node.start, intro_end, section, out)
-        for child in node.children[first_child:]:
-            self._emit(text, child, [*path, child.label], out)
+                pack = start  # the intro (heading, title line) opens the first pack
+        for i, child in enumerate(children):
+            if pack is not None and child.end - pack <= size and (first < 0 or _kind(children[last]) == _kind(child)):
+                first, last = (i if first < 0 else first), i
+                continue
+            carry: int | None = None
+            if pack is not None:
+                end = children[last].end if first >= 0 else intro_end
+                short_intro = first < 0 and end - pack < self._short
+                if short_intro or (first == last and _heading_only(text[pack:end], self._short)):
+                    carry = pack  # a heading (or a short intro) never stands alone: it joins the next piece
+                else:
+                    self._leaf(text, pack, end, _pack_path(path, children, first, last), out)
+            pack, first, last = None, -1, -1
+            if carry is None and child.end - child.start <= size:
+                pack, first, last = child.start, i, i
+            else:
+                self._emit(text, child, [*path, child.label], out, carry)
+        if pack is not None:
+            end = children[last].end if first >= 0 else intro_end
+            self._leaf(text, pack, end, _pack_path(path, children, first, last), out)
 
     def _leaf(self, text: str, start: int, end: int, section: str, out: list[tuple[int, int, str]]) -> None:
-        if end - start <= self.settings.chunk_size:
+        size = self.settings.chunk_size
+        if end - start <= size:
             out.append((start, end, section))
             return
-        for piece in self._splitter.create_documents([text[start:end]]):
-            s = start + int(piece.metadata["start_index"])
-            out.append((s, s + len(piece.page_content), section))
+        pieces = self._split(text, start, end, size)
+        joined: list[tuple[int, int]] = []
+        i = 0
+        while i < len(pieces):
+            h, e = pieces[i]
+            while e - h < self._short and i + 1 < len(pieces):
+                # A short piece (a heading, a title line) joins the next one rather than standing alone.
+                s, e = pieces[i + 1]
+                if e - h > size:
+                    if s - h >= size // 2:
+                        e = pieces[i][1]
+                        break
+                    pieces[i + 1 : i + 2] = self._split(text, s, e, size - (s - h))
+                    e = pieces[i + 1][1]
+                i += 1
+            joined.append((h, e))
+            i += 1
+        if len(joined) > 1 and joined[-1][1] - joined[-1][0] < self._short and joined[-1][1] - joined[-2][0] <= size:
+            joined[-2:] = [(joined[-2][0], joined[-1][1])]  # a short tail joins the piece before when both fit
+        out.extend((s, e, section) for s, e in joined)
+
+    def _split(self, text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
+        """Overlapping pieces of ``text[start:end]``, each at most ``size`` characters, as absolute offsets."""
+        splitter, overlap = self._splitter, self.settings.chunk_overlap
+        if size != self.settings.chunk_size:
+            overlap = min(overlap, size // 4)
+            splitter = RecursiveCharacterTextSplitter(
+                chunk_size=size, chunk_overlap=overlap, separators=_SEPARATORS, keep_separator="end",
+                strip_whitespace=True,
+            )  # fmt: skip
+        pieces: list[tuple[int, int]] = []
+        for piece in splitter.split_text(text[start:end]):
+            # Located here rather than by the splitter's start_index, which can match an earlier copy of a short
+            # piece ("১." inside "## ১."): the first copy, within the overlap, that reaches the previous end.
+            prev_start, prev_end = pieces[-1] if pieces else (start - 1, start)
+            s = text.find(piece, max(prev_start + 1, prev_end - overlap), end)
+            while s >= 0 and s + len(piece) < prev_end:
+                s = text.find(piece, s + 1, end)
+            s = text.find(piece, prev_start + 1, end) if s < 0 else s
+            if s < 0:
+                raise ValueError(f"split piece not found in the text: {piece[:40]!r}")
+            if s + len(piece) > prev_end:  # a piece inside the previous one (an overlap tail) adds nothing
+                pieces.append((s, s + len(piece)))
+        return pieces
+
+
+def _heading_only(span: str, limit: int) -> bool:
+    """Whether ``span`` is a lone heading line: Markdown ("## ১.", "### 2. Mục tiêu") or capitals ("II. NHIỆM VỤ").
+
+    A short numbered item ("3. Chính phủ quy định chi tiết Điều này") is body text and keeps its own label.
+    """
+    line = span.strip()
+    if "\n" in line or len(line) >= limit:
+        return False
+    return line.startswith("#") or (any(c.isupper() for c in line) and not any(c.islower() for c in line))
+
+
+def _kind(node: _Section) -> tuple[int, str]:
+    """Siblings of one kind pack together: articles with articles, not "Điều 3" with an appendix's "I."."""
+    word, space, _ = node.label.partition(" ")
+    return node.level, word if space else ""
+
+
+def _range_label(a: str, b: str) -> str:
+    """``Khoản 1`` + ``Khoản 3`` → ``Khoản 1–3``; ``1.`` + ``2.`` → ``1.–2.``; one label when both are the same."""
+    if a == b:
+        return a
+    word_a, space, rest_a = a.partition(" ")
+    word_b, _, rest_b = b.partition(" ")
+    if space and word_a == word_b:
+        return f"{word_a} {rest_a}–{rest_b}"
+    return f"{a}–{b}"
+
+
+def _pack_path(path: list[str], children: list[_Section], first: int, last: int) -> str:
+    """Section path of a pack: the parent's path (intro only), the child's (one child) or a range of children."""
+    if first < 0:
+        return SEPARATOR.join(path)
+    return SEPARATOR.join([*path, _range_label(children[first].label, children[last].label)])

@@ -11,7 +11,7 @@ from pathlib import Path
 from indexer import __version__
 from indexer.errors import IndexMismatch
 
-CHUNKER_VERSION = "structure-v3"
+CHUNKER_VERSION = "structure-v4"
 MANIFEST_NAME = "manifest.json"
 
 

@@ -119,46 +119,46 @@ TITLES: dict[str, str] = {
 }
 
 # Section paths with the default chunking settings (chunk_size 1500, overlap 200, min_chunk 200): a section that
-# fits is one chunk; the Politburo resolutions' I.–IV. each fit, the regulation's chapters each fit, and the
-# one-page PDF fits whole.
+# fits is one chunk, and consecutive sections are packed into one chunk while they fit, with a range label
+# ("II.–III.", "Chương II–III"). The header (issuer, number, date, title) is the root's intro and travels with the
+# first pack; the one-page PDF fits whole.
 DEFAULT_PATHS: dict[str, list[str]] = {
-    NQ57: ["", "I.", "II.", "III.", "IV."],
-    QD96: ["", "Chương I", "Chương II", "Chương III"],
-    DOCX: ["", "I.", "II.", "III.", "IV."],
+    NQ57: ["I.", "II.–III.", "IV."],
+    QD96: ["Chương I", "Chương II–III"],
+    DOCX: ["I.–II.", "III.–IV."],
     PDF: [""],
 }
-# Smaller chunks expose the deeper structure: (document, chunk_size) → exact paths.
+# Smaller chunks expose the deeper structure: (document, chunk_size) → exact paths. A heading never stands alone:
+# "Chương I\nQUY ĐỊNH CHUNG" opens "Chương I › Điều 1 › Khoản 1", "## I. TÌNH HÌNH…" opens "I. › 1.".
 SMALL_PATHS: dict[tuple[str, int], list[str]] = {
     (NQ57, 400): [
-        "", "I.", "I. › 1.", "I. › 2.", "II. › 1.", "II. › 2.",
-        "III. › 1.", "III. › 2.", "III. › 3.", "III. › 4.", "III. › 5.",
-        "IV. › 1.", "IV. › 2.", "IV. › 3.",
+        "", "I. › 1.", "I. › 1.", "I. › 2.", "II. › 1.", "II. › 2.",
+        "III. › 1.–2.", "III. › 3.–5.", "IV. › 1.–2.", "IV. › 3.",
     ],
     (NQ57, 200): [
-        "", "", "", "I.", "I. › 1.", "I. › 1.", "I. › 1.", "I. › 2. › a)", "I. › 2. › b)", "I. › 2. › c)",
-        "II.", "II. › 1. › a)", "II. › 1. › b)", "II. › 2. › a)", "II. › 2. › b)", "II. › 2. › c)",
+        "", "", "I. › 1.", "I. › 1.", "I. › 1.", "I. › 2. › a)", "I. › 2. › b)", "I. › 2. › c)",
+        "II. › 1. › a)", "II. › 1. › a)", "II. › 1. › b)", "II. › 2. › a)", "II. › 2. › b)–c)",
         "III. › 1.", "III. › 2.", "III. › 3.", "III. › 4.", "III. › 5.",
         "IV. › 1.", "IV. › 2.", "IV. › 3.",
     ],
     (QD96, 200): [
-        "", "", "Chương I",
-        "Chương I › Điều 1 › Khoản 1", "Chương I › Điều 1 › Khoản 2",
+        "", "",
+        "Chương I › Điều 1 › Khoản 1", "Chương I › Điều 1 › Khoản 1", "Chương I › Điều 1 › Khoản 2",
         "Chương I › Điều 2 › Khoản 1", "Chương I › Điều 2 › Khoản 2", "Chương I › Điều 3",
-        "Chương II", "Chương II › Điều 4 › Khoản 1", "Chương II › Điều 4 › Khoản 2", "Chương II › Điều 5",
+        "Chương II › Điều 4 › Khoản 1", "Chương II › Điều 4 › Khoản 2", "Chương II › Điều 5",
         "Chương II › Điều 6 › Khoản 1", "Chương II › Điều 6 › Khoản 2",
-        "Chương III", "Chương III › Điều 7 › Khoản 1", "Chương III › Điều 7 › Khoản 2",
+        "Chương III › Điều 7 › Khoản 1", "Chương III › Điều 7 › Khoản 1", "Chương III › Điều 7 › Khoản 2",
         "Chương III › Điều 8 › Khoản 1", "Chương III › Điều 8 › Khoản 2", "Chương III › Điều 8 › Khoản 2",
     ],
     (QD96, 400): [
-        "", "Chương I", "Chương I › Điều 1", "Chương I › Điều 2", "Chương I › Điều 3",
+        "", "Chương I › Điều 1 › Khoản 1", "Chương I › Điều 1 › Khoản 2", "Chương I › Điều 2–3",
         "Chương II › Điều 4", "Chương II › Điều 5", "Chương II › Điều 6",
         "Chương III › Điều 7", "Chương III › Điều 8",
     ],
     (DOCX, 400): [
-        "", "I. › 1.", "I. › 2.", "II. › 1.", "II. › 2.",
-        "III. › 1.", "III. › 2.", "III. › 3.", "III. › 4.", "III. › 5.", "IV.",
+        "", "I. › 1.", "I. › 2.", "II. › 1.", "II. › 2.", "III. › 1.–2.", "III. › 3.–5.", "IV.",
     ],
-    (PDF, 400): ["", "I. › 1.", "I. › 2.", "II.", "III. › 1.", "III. › 2.", "III. › 3.", "III. › 4.", "IV."],
+    (PDF, 400): ["", "I. › 1.", "I. › 2.", "II.", "III. › 1.–3.", "III. › 4.", "IV."],
 }  # fmt: skip
 TABLE_ROWS = [
     "Chỉ tiêu\tNăm 2025\tMục tiêu 2030",
@@ -261,13 +261,25 @@ def test_small_chunk_section_paths(name: str, size: int) -> None:
 
 
 def test_section_paths_start_at_their_headings() -> None:
-    by_path = {c.section: c.text for c in _chunks(QD96, 200)}
+    by_path: dict[str, str] = {}
+    for c in _chunks(QD96, 200):
+        by_path.setdefault(c.section, c.text)  # the first piece of a split section
     assert by_path["Chương II › Điều 5"].startswith("Điều 5. Các mức tín nhiệm\n1. Phiếu lấy tín nhiệm có ba mức")
-    assert by_path["Chương I › Điều 1 › Khoản 1"].startswith("Điều 1. Phạm vi điều chỉnh")
+    assert by_path["Chương I › Điều 1 › Khoản 1"].startswith("Chương I\nQUY ĐỊNH CHUNG\n\nĐiều 1. Phạm vi điều chỉnh")
     assert by_path["Chương I › Điều 1 › Khoản 2"].startswith("2. Quy định này áp dụng")
+    assert by_path["Chương II › Điều 4 › Khoản 1"].startswith("Chương II\nQUY TRÌNH LẤY PHIẾU TÍN NHIỆM\n\nĐiều 4.")
+    packed = {c.section: c.text for c in _chunks(QD96, 400)}["Chương I › Điều 2–3"]
+    assert packed.startswith("Điều 2. Mục đích\n1. ") and "\nĐiều 3. Nguyên tắc\n" in packed
     nq = {c.section: c.text for c in _chunks(NQ57, 200)}
     assert nq["I. › 2. › a)"].startswith("2. Hạn chế, yếu kém\n\na) Đầu tư cho nghiên cứu")
-    assert nq["II. › 2. › c)"].startswith("c) Việt Nam thuộc nhóm 3 nước dẫn đầu")
+    assert nq["II. › 2. › b)–c)"].startswith("b) Kinh phí chi cho nghiên cứu và phát triển")
+    assert "\nc) Việt Nam thuộc nhóm 3 nước dẫn đầu" in nq["II. › 2. › b)–c)"]
+    assert nq["IV. › 1."].startswith("## IV. TỔ CHỨC THỰC HIỆN\n\n1. Các tỉnh ủy")
+    default = {c.section: c.text for c in _chunks(NQ57)}
+    assert (
+        default["I."].startswith("BAN CHẤP HÀNH TRUNG ƯƠNG\n") and "\n## I. TÌNH HÌNH VÀ NGUYÊN NHÂN" in default["I."]
+    )
+    assert default["II.–III."].startswith("## II. QUAN ĐIỂM") and "\n## III. NHIỆM VỤ" in default["II.–III."]
 
 
 def test_docx_table_kept_as_text() -> None:
@@ -275,7 +287,7 @@ def test_docx_table_kept_as_text() -> None:
     assert "\n".join(TABLE_ROWS) in text
     default = {c.section: c.text for c in _chunks(DOCX)}
     small = {c.section: c.text for c in _chunks(DOCX, 400)}
-    for rows in (default["II."], small["II. › 2."]):
+    for rows in (default["I.–II."], small["II. › 2."]):
         assert "\n".join(TABLE_ROWS) in rows
     assert small["II. › 2."].startswith("2. Các chỉ tiêu chủ yếu đến năm 2030 được nêu trong bảng sau:\nChỉ tiêu\t")
 
@@ -289,10 +301,14 @@ def test_pdf_page_numbers_on_chunks() -> None:
 
 
 def test_bengali_translation_nested_like_the_original() -> None:
-    assert [c.section for c in _chunks(BN57)] == ["", "১.", "২.", "৩.", "৪."]
-    small = {c.section: c.text for c in _chunks(BN57, 200)}
+    assert [c.section for c in _chunks(NQ57)] == ["I.", "II.–III.", "IV."]
+    assert [c.section for c in _chunks(BN57)] == ["১.–২.", "৩.–৪."]
+    small: dict[str, str] = {}
+    for c in _chunks(BN57, 200):
+        small.setdefault(c.section, c.text)
+    assert small["১. › ১."].startswith("## ১. পরিস্থিতি ও কারণ\n\n১. অর্জিত ফলাফল")  # the heading is not alone
     assert small["১. › ২. › ক)"].startswith("২. সীমাবদ্ধতা\n\nক) গবেষণা")
-    assert {"১. › ২. › খ)", "১. › ২. › গ)", "২. › ২. › গ)"} <= set(small)
+    assert {"১. › ২. › খ)", "১. › ২. › গ)", "২. › ২. › খ)–গ)", "৩. › ৩.–৪."} <= set(small)
 
 
 def test_split_pieces_do_not_start_with_a_separator() -> None:
@@ -310,6 +326,8 @@ def test_chunk_invariants(name: str, size: int) -> None:
     covered = [False] * len(doc.text)
     for c in chunks:
         assert c.text and c.text == c.text.strip()
+        # A heading never stands alone, unless it is too long to share a chunk (a 179-character title at size 200).
+        assert "\n" in c.text or not c.text.startswith("#") or len(c.text) > size // 2, f"a heading alone: {c.text!r}"
         assert c.text == doc.text[c.char_start : c.char_end]
         assert len(c.text) <= size
         assert c.doc_id == doc.doc_id
