@@ -39,8 +39,8 @@ def brute_force(ids: np.ndarray, vecs: np.ndarray, q: np.ndarray, k: int) -> tup
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
 def test_faiss_equals_numpy_brute_force(stored, kind: str) -> None:  # type: ignore[no-untyped-def]
     ids, vecs, queries = stored
-    # Unit length up to bf16 rounding (the model may run in bf16; vectors are stored as float32).
-    assert len(ids) > 50 and np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-2)
+    # Unit length: the embedder re-normalises in float32 after a bf16 forward pass.
+    assert len(ids) >= 20 and np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
     settings = VectorSettings(hnsw_threshold=1 if kind == "hnsw" else 0, hnsw_m=16, hnsw_ef_search=128)
     index = FaissIndex.build(ids, vecs, vecs.shape[1], settings)
     assert index.kind.startswith("hnsw" if kind == "hnsw" else "flat") and index.size == len(ids)

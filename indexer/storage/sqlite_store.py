@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +20,8 @@ import numpy as np
 
 from indexer.models import Chunk, Document
 from indexer.storage.filters import SearchFilter, filter_sql
-from indexer.storage.schema import connect, create_schema
+from indexer.storage.schema import create_schema
+from indexer.storage.sqlite_base import SQLiteDatabase
 from indexer.text import fold, tokenize
 
 logger = logging.getLogger(__name__)
@@ -43,44 +42,13 @@ def lexical_columns(text: str) -> tuple[str, str]:
     return " ".join(tokens), " ".join(fold(t) for t in tokens)
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteDatabase):
     """Document store over one SQLite file; thread-safe for one writer and many readers."""
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
-        self.path = path
-        self._readonly = readonly
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
+        super().__init__(path, readonly=readonly)
         if not readonly:
             create_schema(self.conn)
-
-    # Each thread gets its own connection: sqlite3 connections must not be shared across threads mid-query.
-    @property
-    def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(str(self.path), readonly=self._readonly)
-            self._local.conn = conn
-        return conn
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE … COMMIT), rolled back on any error."""
-        with self._write_lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
 
     # ---- meta -------------------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

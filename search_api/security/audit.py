@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sqlite3
-import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexer.storage.schema import connect
+from indexer.storage.sqlite_base import SQLiteDatabase
 
 logger = logging.getLogger(__name__)
 
@@ -67,28 +65,13 @@ def _timestamp(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-class AuditLog:
+class AuditLog(SQLiteDatabase):
     """Who asked what and which chunks and documents they were given; thread-safe, append-only."""
 
     def __init__(self, db_path: Path) -> None:
-        self.path = db_path
-        self._local = threading.local()
+        super().__init__(db_path)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.conn.executescript(DDL)
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(str(self.path))
-            self._local.conn = conn
-        return conn
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
 
     def _insert(
         self,

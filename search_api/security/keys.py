@@ -14,15 +14,13 @@ import json
 import logging
 import secrets
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from indexer.models import Classification
-from indexer.storage.schema import connect
+from indexer.storage.sqlite_base import SQLiteDatabase
 from search_api.security.errors import DuplicatePrincipal, InvalidPrincipal, UnknownPrincipal
 from search_api.security.principals import Principal, Role
 
@@ -84,42 +82,13 @@ def _normalise_roles(roles: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-class PrincipalStore:
+class PrincipalStore(SQLiteDatabase):
     """Principals and hashed API keys, in tables beside the index in ``store.sqlite``; thread-safe."""
 
     def __init__(self, db_path: Path) -> None:
-        self.path = db_path
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
+        super().__init__(db_path)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.conn.executescript(DDL)
-
-    # Each thread gets its own connection, as in SQLiteStore.
-    @property
-    def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(str(self.path))
-            self._local.conn = conn
-        return conn
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
 
     def add(
         self,
@@ -140,7 +109,7 @@ class PrincipalStore:
         unit_tuple = None if units is None else tuple(dict.fromkeys(u.strip() for u in units if u.strip()))
         key_id, key = _new_key()
         now = _now()
-        with self._tx() as conn:
+        with self.transaction() as conn:
             row = conn.execute("SELECT revoked_at FROM principals WHERE name = ?", (name,)).fetchone()
             if row is not None and row[0] is None:
                 raise DuplicatePrincipal(f"principal {name!r} already exists")
@@ -193,7 +162,7 @@ class PrincipalStore:
     def revoke(self, name: str) -> None:
         """Disable a principal and every key it has."""
         now = _now()
-        with self._tx() as conn:
+        with self.transaction() as conn:
             self._require_active(conn, name)
             conn.execute("UPDATE principals SET revoked_at = ? WHERE name = ?", (now, name))
             conn.execute("UPDATE api_keys SET revoked_at = ? WHERE principal = ? AND revoked_at IS NULL", (now, name))
@@ -203,7 +172,7 @@ class PrincipalStore:
         """Issue a new key for a principal; its old keys stop working at once."""
         key_id, key = _new_key()
         now = _now()
-        with self._tx() as conn:
+        with self.transaction() as conn:
             self._require_active(conn, name)
             conn.execute("UPDATE api_keys SET revoked_at = ? WHERE principal = ? AND revoked_at IS NULL", (now, name))
             conn.execute(
