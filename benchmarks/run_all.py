@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> Path:
         help="Do not measure throughput again; report the figures saved by earlier runs (var/bench/throughput*.json).",
     )
     ap.add_argument("--out", type=Path, default=RESULTS, help="Markdown report to write.")
+    ap.add_argument("--note", action="append", default=[], help="A line to add under the header (repeatable).")
     args = ap.parse_args(argv)
     command = "python -m benchmarks.run_all " + " ".join(argv if argv is not None else sys.argv[1:])
     parts = [
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> Path:
         f"- machine: {machine_label()}",
         f"- command: `{command.strip()}`",
         f"- search defaults: `{settings.search.model_dump()}`",
+        *[f"- note: {n}" for n in args.note],
         "",
     ]
     if not args.skip_throughput:
