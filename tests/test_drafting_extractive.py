@@ -66,6 +66,9 @@ def test_every_paragraph_is_quoted_from_a_cited_chunk(service: DraftService, so_
     assert any(c.number == "57-NQ/TW" and c.label.startswith("[57-NQ/TW") for p in paragraphs for c in p.citations)
     cited_docs = {c.doc_id for p in paragraphs for c in p.citations}
     assert cited_docs == {s.doc_id for s in so_ket.sources}
+    # A Vietnamese report quotes Vietnamese documents only (the corpus holds a Bengali translation of 57-NQ/TW).
+    languages = {chunks[c.chunk_id]["language"] for p in paragraphs for c in p.citations}
+    assert languages == {"vi"}, languages
 
 
 def test_draft_respects_clearance(service: DraftService) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import uuid
@@ -123,8 +124,17 @@ class DraftService:
         yield "start", {"id": draft.id, "template": template.id, "sections": len(template.sections)}
         cache = SentenceCache()
         rows_by_chunk: dict[int, dict[str, Any]] = {}
+        # The extractive drafter quotes verbatim: a Vietnamese report quotes Vietnamese documents unless the
+        # caller chose languages or none are found; the LLM drafter may read any language and write the template's.
+        same_language = (
+            dataclasses.replace(flt, languages=(template.language,))
+            if request.mode != "llm" and not flt.languages
+            else flt
+        )
         for spec in template.sections:
-            rows = retrieve_passages(self.retriever, request.topic, spec.hints, flt, guard, k=self.k)
+            rows = retrieve_passages(self.retriever, request.topic, spec.hints, same_language, guard, k=self.k)
+            if not rows and same_language is not flt:
+                rows = retrieve_passages(self.retriever, request.topic, spec.hints, flt, guard, k=self.k)
             for r in rows:
                 rows_by_chunk[int(r["chunk_id"])] = r
             section: DraftSection
