@@ -26,9 +26,9 @@ from indexer.index import Index
 from indexer.interfaces import Embedder
 from indexer.pipeline import IndexPipeline
 from indexer.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
-from indexer.retrieval import HybridRetriever, fts_query
+from indexer.retrieval import HybridRetriever, fts_query, use_bigrams
 from indexer.storage.filters import SearchFilter
-from indexer.text import fold, tokenize
+from indexer.text import fold, has_vietnamese_diacritics, tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +142,10 @@ def lexical_lists(p: Prepared, variant: str, transform: Callable[[str], str] = l
         cfg = p.retriever.settings.search
         out: dict[str, Ranked] = {}
         for qid, text in p.queries.items():
-            match = fts_query(tokenize(transform(text)), cfg.phrase_bigrams)
+            query = transform(text)
+            tokens = tokenize(query)
+            _, vietnamese = p.retriever.analyse(query, tokens, has_vietnamese_diacritics(query))
+            match = fts_query(tokens, use_bigrams(cfg, vietnamese))
             out[qid] = p.index.store.lexical_search(match, flt, DEPTH, (1.0, cfg.folded_weight)) if match else []
         p.lists[variant] = out
     return p.lists[variant]

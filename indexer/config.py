@@ -62,8 +62,10 @@ class SearchSettings(BaseModel):
     restore_diacritics: bool = Field(
         True, description="Restore Vietnamese marks of a query typed without them before embedding it."
     )
-    phrase_bigrams: bool = Field(
-        False, description="Also match adjacent query syllables as FTS5 phrases (multi-syllable Vietnamese words)."
+    phrase_bigrams: Literal["off", "vietnamese", "always"] = Field(
+        "vietnamese",
+        description="Also match adjacent query syllables as FTS5 phrases: Vietnamese words span several syllables "
+        "('vietnamese' = for queries written with Vietnamese marks; it costs English queries, so not for them).",
     )
     folded_weight: float = Field(
         0.7, ge=0.0, le=1.0, description="BM25 weight of diacritic-folded matches (exact matches weigh 1)."
