@@ -19,7 +19,7 @@ from indexer.identity import identify
 from indexer.models import Document, ParsedDocument
 from indexer.parsing import build_registry, parse_file
 from indexer.parsing.jsonl_parser import JsonlParser
-from indexer.pipeline import _sidecar, _walk, file_doc_id, record_doc_id
+from indexer.pipeline import file_doc_id, record_doc_id, sidecar_for, walk_sources
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def inspect_paths(paths: list[Path], settings: Settings, with_chunks: bool = Fal
         if not root.exists():
             yield {"source": str(root), "error": "path does not exist"}
             continue
-        for path in _walk(root.resolve(), registry):
+        for path in walk_sources(root.resolve(), registry):
             try:
                 parsed_docs = parse_file(path, registry)
                 if isinstance(registry.get(path.suffix.lower()), JsonlParser):
@@ -71,7 +71,7 @@ def inspect_paths(paths: list[Path], settings: Settings, with_chunks: bool = Fal
                         doc = _document(parsed, record_doc_id(path, key), f"{path}#{key}", {})
                         yield _describe(doc, chunker, with_chunks)
                     continue
-                sidecar = _sidecar(path)
+                sidecar = sidecar_for(path)
                 overrides = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar else {}
                 doc = _document(parsed_docs[0], file_doc_id(path), str(path), overrides)
                 yield _describe(doc, chunker, with_chunks)

@@ -76,7 +76,8 @@ def record_doc_id(path: Path, key: str) -> str:
     return f"{path.stem}:{key}"
 
 
-def _sidecar(path: Path) -> Path | None:
+def sidecar_for(path: Path) -> Path | None:
+    """The ``NAME.meta.json`` (or ``NAME.ext.meta.json``) file beside a document, if any."""
     for candidate in (path.with_name(path.name + SIDECAR_SUFFIX), path.with_name(path.stem + SIDECAR_SUFFIX)):
         if candidate.is_file():
             return candidate
@@ -90,7 +91,8 @@ def _hash(*parts: bytes) -> str:
     return h.hexdigest()
 
 
-def _walk(root: Path, registry: dict[str, Parser]) -> Iterator[Path]:
+def walk_sources(root: Path, registry: dict[str, Parser]) -> Iterator[Path]:
+    """The indexable files of a source: the file itself, or a folder's supported files outside hidden folders."""
     if root.is_file():
         yield root
         return
@@ -141,7 +143,7 @@ class IndexPipeline:
         before = self.store.documents_under(root_key)
         seen: set[str] = set()
         keep_failed: set[str] = set()
-        for path in _walk(root, self.registry):
+        for path in walk_sources(root, self.registry):
             if progress:
                 progress(str(path), 1)
             try:
@@ -163,7 +165,7 @@ class IndexPipeline:
 
     def _index_file(self, path: Path, root: str, unit: str | None, report: IndexReport) -> list[str]:
         doc_id = file_doc_id(path)
-        sidecar = _sidecar(path)
+        sidecar = sidecar_for(path)
         side_bytes = sidecar.read_bytes() if sidecar else b""
         content_hash = _hash(path.read_bytes(), side_bytes, (unit or "").encode())
         old = self.store.hash_of(doc_id)

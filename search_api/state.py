@@ -78,24 +78,26 @@ class AppState:
         except IndexerError as exc:
             logger.warning("index not loaded: %s", exc)
 
+    def _ensure_open(self) -> None:
+        """Open on first use: index, retriever and service are created together by ``_open``."""
+        if self._index is None:  # set last by _open, so the others exist once it does
+            self._open()
+
     @property
     def index(self) -> Index:
-        if self._index is None:
-            self._open()
+        self._ensure_open()
         assert self._index is not None
         return self._index
 
     @property
     def retriever(self) -> HybridRetriever:
-        if self._retriever is None:
-            self._open()
+        self._ensure_open()
         assert self._retriever is not None
         return self._retriever
 
     @property
     def search(self) -> SearchService:
-        if self._service is None:
-            self._open()
+        self._ensure_open()
         assert self._service is not None
         return self._service
 

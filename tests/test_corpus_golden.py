@@ -28,7 +28,7 @@ from indexer.identity import identify
 from indexer.inspection import _document, inspect_paths
 from indexer.models import Chunk, Classification, Document
 from indexer.parsing import build_registry, parse_file
-from indexer.pipeline import _sidecar, file_doc_id
+from indexer.pipeline import file_doc_id, sidecar_for
 
 U, MAT = Classification.UNCLASSIFIED, Classification.MAT
 NQ57 = "nq-57-tw-2024-khoa-hoc-cong-nghe.md"
@@ -186,7 +186,7 @@ def _doc(name: str) -> Document:
     """The document as indexing builds it: real parser, sidecar overrides, identify."""
     path = (CORPUS / name).resolve()
     parsed = parse_file(path, build_registry(_settings().ocr))[0]
-    sidecar = _sidecar(path)
+    sidecar = sidecar_for(path)
     overrides = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar else {}
     return _document(parsed, file_doc_id(path), str(path), overrides)
 
