@@ -309,7 +309,8 @@ def report(p: Prepared, settings: Settings) -> str:
         nd, rc, spent = shipped(p, t)
         cells += [f"**{nd:.3f}**", f"{rc:.3f}"]
         ms.append(f"{spent:.0f}")
-    default = f"{s.fusion} {s.normalisation} dense weight {s.dense_weight}, {s.candidates} candidates"
+    f = s.fusion_for(p.bench.name.startswith("alqac"))
+    default = f"{f.method} {f.normalisation} dense weight {f.dense_weight}, {s.candidates} candidates"
     lines.append(
         f"| **shipped default** ({default}; restoration on; {'/'.join(ms)} ms per query besides the encoder) | "
         + " | ".join(cells)
@@ -324,17 +325,18 @@ def report(p: Prepared, settings: Settings) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def default_fusion(settings: Settings) -> FusionFn:
-    """The fusion the settings ship, over precomputed lists."""
+def default_fusion(settings: Settings, vietnamese: bool) -> FusionFn:
+    """The fusion the settings ship for a language, over precomputed lists."""
     s = settings.search
-    if s.fusion == "rrf":
-        return _rrf(s.dense_weight, s.rrf_k, s.candidates)
-    return _weighted(s.dense_weight, s.normalisation, s.candidates)
+    f = s.fusion_for(vietnamese)
+    if f.method == "rrf":
+        return _rrf(f.dense_weight, f.rrf_k, s.candidates)
+    return _weighted(f.dense_weight, f.normalisation, s.candidates)
 
 
 def experiments(p: Prepared) -> str:
     """Lexical scoring variants and query restoration, each alone and fused with the dense list."""
-    fuse = default_fusion(p.retriever.settings)
+    fuse = default_fusion(p.retriever.settings, p.bench.name.startswith("alqac"))
     lines = [
         f"#### {p.bench.name}: lexical, dense and restoration variants (fused = the shipped fusion)",
         "",

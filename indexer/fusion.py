@@ -6,6 +6,8 @@ import statistics
 from collections.abc import Sequence
 from typing import Literal
 
+from indexer.config import FusionSettings
+
 Ranked = Sequence[tuple[int, float]]
 Norm = Literal["minmax", "zscore", "max"]
 
@@ -45,3 +47,10 @@ def weighted(lexical: Ranked, dense: Ranked, dense_weight: float, norm: Norm = "
         i: dense_weight * den.get(i, 0.0) + (1.0 - dense_weight) * lex.get(i, 0.0) for i in lex.keys() | den.keys()
     }
     return sorted(scores.items(), key=lambda x: -x[1])
+
+
+def fuse(lexical: Ranked, dense: Ranked, profile: FusionSettings) -> list[tuple[int, float]]:
+    """Fuse the two lists as a language's fusion profile says."""
+    if profile.method == "rrf":
+        return rrf([lexical, dense], k=profile.rrf_k, weights=[1.0 - profile.dense_weight, profile.dense_weight])
+    return weighted(lexical, dense, profile.dense_weight, profile.normalisation)

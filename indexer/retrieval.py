@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from indexer.config import SearchSettings, Settings
-from indexer.fusion import rrf, weighted
+from indexer.fusion import fuse
 from indexer.identity import find_numbers
 from indexer.index import Index
 from indexer.interfaces import Embedder
@@ -36,6 +36,7 @@ class QueryInterpretation:
     diacritics: bool = True
     mode: str = "hybrid"
     restored: str | None = None
+    fusion_profile: Literal["vietnamese", "other"] = "other"
 
 
 @dataclass
@@ -108,6 +109,7 @@ class HybridRetriever:
         dense: list[tuple[int, float]] = []
         t = time.perf_counter()
         vocab, vietnamese = self.analyse(query, tokens, interp.diacritics)
+        interp.fusion_profile = "vietnamese" if vietnamese else "other"
         if mode in ("hybrid", "lexical"):
             match = fts_query(tokens, use_bigrams(s, vietnamese))
             lexical = store.lexical_search(match, flt, n, (1.0, s.folded_weight)) if match else []
@@ -127,10 +129,8 @@ class HybridRetriever:
             fused = lexical
         elif mode == "dense":
             fused = dense
-        elif s.fusion == "rrf":
-            fused = rrf([lexical, dense], k=s.rrf_k, weights=[1.0 - s.dense_weight, s.dense_weight])
         else:
-            fused = weighted(lexical, dense, s.dense_weight, s.normalisation)
+            fused = fuse(lexical, dense, s.fusion_for(vietnamese))
         if numbers:
             fused = self._boost_numbers(numbers, flt, fused, interp)
         return RetrievalResult(fused, interp, timings)

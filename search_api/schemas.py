@@ -82,6 +82,9 @@ class QueryInterpretationOut(BaseModel):
     number_docs: list[str] = Field(default_factory=list, description="Documents carrying those numbers.")
     diacritics: bool = True
     mode: str = "hybrid"
+    fusion_profile: str = Field(
+        "other", description="Which language's fusion weights ranked the hits: 'vietnamese' or 'other'."
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 

@@ -67,6 +67,17 @@ def test_highlights_ignore_diacritics(client: TestClient) -> None:
     assert out["query_interpretation"]["diacritics"] is False
 
 
+def test_fusion_profile_follows_the_query_language(client: TestClient) -> None:
+    cases = {
+        "chính sách thu hút chuyên gia": "vietnamese",
+        "thu hut chuyen gia khoa hoc": "vietnamese",  # unmarked, but the index knows these words marked
+        "policies to attract science and technology experts": "other",
+        "বিজ্ঞান ও প্রযুক্তি বিশেষজ্ঞ আকর্ষণের নীতি": "other",
+    }
+    for query, profile in cases.items():
+        assert search(client, query, k=3)["query_interpretation"]["fusion_profile"] == profile, query
+
+
 def test_snippet_is_escaped(client: TestClient) -> None:
     hit = search(client, "quangtrachtuan", k=1, mode="lexical")["hits"][0]
     assert "<script>" not in hit["snippet"] and "<b>" not in hit["snippet"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.fusion import normalise, rrf, weighted
+from indexer.config import FusionSettings, SearchSettings
+from indexer.fusion import fuse, normalise, rrf, weighted
 from indexer.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
 from indexer.retrieval import fts_query
 
@@ -28,6 +29,19 @@ def test_weighted_extremes_follow_one_list() -> None:
     assert weighted(lex, den, 1.0)[0][0] == 3
     assert weighted(lex, den, 0.0)[0][0] == 1
     assert weighted(lex, den, 0.5, "max")[0][0] in {1, 3}
+
+
+def test_fuse_follows_the_language_profile() -> None:
+    lex = [(1, 12.0), (2, 3.0), (3, 1.0)]
+    den = [(3, 0.9), (2, 0.85), (1, 0.1)]
+    search = SearchSettings()
+    assert search.fusion_for(True) is search.vietnamese and search.fusion_for(False) is search.other
+    assert fuse(lex, den, FusionSettings(dense_weight=1.0))[0][0] == 3
+    assert fuse(lex, den, FusionSettings(dense_weight=0.0))[0][0] == 1
+    assert fuse(lex, den, FusionSettings(method="rrf", dense_weight=0.5)) == rrf([lex, den], 60, [0.5, 0.5])
+    # minmax: lexical 1 → 1, 2 → 2/11, 3 → 0; dense 3 → 1, 2 → 0.75/0.8, 1 → 0; then 0.9 dense + 0.1 lexical.
+    fused = dict(fuse(lex, den, search.other))
+    assert fused == pytest.approx({3: 0.9, 2: 0.9 * 0.75 / 0.8 + 0.1 * 2 / 11, 1: 0.1})
 
 
 def test_fts_query_bigrams_are_phrases() -> None:
