@@ -71,3 +71,12 @@ def test_looks_unmarked_vietnamese() -> None:
     assert looks_unmarked_vietnamese("quyen su dung dat", VOCAB)
     assert not looks_unmarked_vietnamese("quyền sử dụng đất", VOCAB)
     assert not looks_unmarked_vietnamese("protein folding in cells", VOCAB)
+
+
+def test_overriding_one_fusion_field_keeps_the_profile_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from indexer.config import Settings
+
+    monkeypatch.setenv("THAMMUU_SEARCH__OTHER__DENSE_WEIGHT", "0.7")
+    search = Settings().search
+    assert (search.other.normalisation, search.other.dense_weight) == ("minmax", 0.7)
+    assert (search.vietnamese.normalisation, search.vietnamese.dense_weight) == ("max", 0.8)
