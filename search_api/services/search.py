@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from indexer.config import Settings
+from indexer.documents_rank import best_per_document, document_pool
 from indexer.index import Index
 from indexer.models import Classification
 from indexer.numbers import number_key
@@ -121,20 +122,14 @@ class SearchService:
         self.check_k(req.k)
         flt = principal.access(to_filter(req.filters))
         need = req.offset + req.k
-        pool = max(self.settings.search.candidates, need * (4 if req.group_by_document else 1))
+        cfg = self.settings.search
+        pool = document_pool(cfg, need) if req.group_by_document else max(cfg.candidates, need)
         result = self.retriever.search(query, need, req.mode, flt, candidates=pool)
         rows = self.index.store.chunks([c for c, _ in result.hits])
         visible = {int(r["chunk_id"]) for r in self.guard(principal, list(rows.values()), "search")}
         ranked = [(c, s) for c, s in result.hits if c in visible]
-        if req.group_by_document:
-            seen: set[str] = set()
-            grouped = []
-            for c, s in ranked:
-                doc = rows[c]["doc_id"]
-                if doc not in seen:
-                    seen.add(doc)
-                    grouped.append((c, s))
-            ranked = grouped
+        if req.group_by_document:  # the same grouping as indexer.documents_rank.rank_documents, after the guard
+            ranked = [(c, s) for _, c, s in best_per_document(ranked, rows)]
         page = ranked[req.offset : need]
         hits = [self._hit(rows[c], s, result.interpretation.tokens) for c, s in page]
         interp = result.interpretation
