@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 import platform
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from indexer.evaluation import load_qrels, load_queries  # the BEIR loaders live with `thammuu eval`
 
-def load_queries(path: Path) -> dict[str, str]:
-    """BEIR queries file: ``{"_id": ..., "text": ...}`` per line."""
-    out: dict[str, str] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                rec = json.loads(line)
-                out[str(rec["_id"])] = str(rec["text"])
-    return out
-
-
-def load_qrels(path: Path) -> dict[str, dict[str, int]]:
-    """BEIR qrels TSV with a header row: query-id, corpus-id, score (> 0 means relevant)."""
-    out: dict[str, dict[str, int]] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, delimiter="\t")
-        next(reader, None)
-        for row in reader:
-            if len(row) >= 3 and int(row[2]) > 0:
-                out.setdefault(row[0], {})[row[1]] = int(row[2])
-    return out
+__all__ = [
+    "docs_from_chunks",
+    "load_qrels",
+    "load_queries",
+    "machine_label",
+    "ndcg_at_k",
+    "recall_at_k",
+]
 
 
 def docs_from_chunks(hits: Iterable[tuple[int, float]], chunk_doc: dict[int, str]) -> list[str]:

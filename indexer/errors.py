@@ -49,3 +49,9 @@ class DocumentNotFound(IndexerError):
     """No (visible) document has this id."""
 
     code = "document_not_found"
+
+
+class InvalidDataset(IndexerError):
+    """An evaluation dataset is missing a file or holds a malformed line."""
+
+    code = "invalid_dataset"
