@@ -1,4 +1,4 @@
-"""The ``thammuu`` library commands: models, index, search, info. The only place that configures CLI logging."""
+"""The ``thammuu`` library commands: models, index, search, eval, info. The only place that configures CLI logging."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -168,6 +168,66 @@ def search_cmd(
         else:
             out.print(f"[bold]{score:.4f}[/bold] {row['number'] or ''} {title} [dim]{row['section']}[/dim]")
             out.print("   " + row["text"][:200].replace("\n", " "), markup=False, highlight=False)
+
+
+@app.command("eval")
+def eval_cmd(
+    dataset_dir: Annotated[
+        Path, typer.Argument(help="BEIR-layout folder: corpus.jsonl, queries_<split>.jsonl, qrels_<split>.tsv.")
+    ],
+    split: Annotated[str, typer.Option(help="Which queries and qrels files to use.")] = "train",
+    mode: Annotated[str, typer.Option(help="hybrid, lexical or dense.")] = "hybrid",
+    index: Annotated[
+        Path | None,
+        typer.Option("--index", help="Index directory (default var/eval/<dataset>-<corpus hash>, reused)."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Retrieval quality on a dataset: nDCG@10, recall@10/100, MRR@10 and query latency, ranked as the API does."""
+    from indexer.embedding import create_embedder
+    from indexer.evaluation import evaluate, load_dataset
+    from indexer.retrieval import Mode
+
+    if mode not in ("hybrid", "lexical", "dense"):
+        fail(ValueError("mode must be hybrid, lexical or dense"))
+    chosen = cast(Mode, mode)
+    settings = Settings()
+    try:
+        dataset = load_dataset(dataset_dir, split)
+        embedder = create_embedder(settings)
+        if _progress_enabled():
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=err, transient=True) as bar:
+                task = bar.add_task("querying", total=len(dataset.qrels))
+
+                def advance(done: int, _total: int) -> None:
+                    bar.update(task, completed=done)
+
+                result = evaluate(dataset, settings, embedder, chosen, index, progress=advance)
+        else:
+            result = evaluate(dataset, settings, embedder, chosen, index)
+    except IndexerError as exc:
+        fail(exc)
+    if json_out:
+        out.print(json.dumps(result.to_dict(), ensure_ascii=False), soft_wrap=True, markup=False, highlight=False)
+        return
+    out.print(
+        f"{escape(result.dataset)} ({result.split}), {result.mode}: {result.queries} queries over "
+        f"{result.documents} documents ({result.passages} passages); index {escape(result.index_dir)}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    table = Table("metric", "value")
+    for name, value in (
+        ("nDCG@10", f"{result.ndcg_at_10:.4f}"),
+        ("recall@10", f"{result.recall_at_10:.4f}"),
+        ("recall@100", f"{result.recall_at_100:.4f}"),
+        ("MRR@10", f"{result.mrr_at_10:.4f}"),
+        ("latency p50", f"{result.latency_p50_ms:.1f} ms"),
+        ("latency p95", f"{result.latency_p95_ms:.1f} ms"),
+    ):
+        table.add_row(name, value)
+    out.print(table)
 
 
 @app.command("info")
