@@ -153,6 +153,7 @@ class SearchService:
                 number_docs=interp.number_docs,
                 diacritics=interp.diacritics,
                 mode=interp.mode,
+                fusion_profile=interp.fusion_profile,
                 timings_ms={k: round(v, 2) for k, v in result.timings_ms.items()},
             ),
         )
