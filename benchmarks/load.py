@@ -2,7 +2,8 @@
 
 ``python -m benchmarks.load [--index DIR] [--build-small]``: p50/p95 latency and throughput of
 ``POST /api/v1/search`` with ALQAC train questions, and the in-process cost of one query (embed + lexical +
-vector) measured in the same run. The index is copied (SQLite backup) so the server never writes into it.
+vector) measured in the same run, and the server's peak RSS. The index is copied (SQLite backup) so the server
+never writes into it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from benchmarks.footprint import proc_peak_rss_mb, proc_rss_mb
 from benchmarks.metrics import load_queries, machine_label
 from indexer.config import Settings
 
@@ -118,6 +121,75 @@ def load_level(url: str, queries: list[str], clients: int, requests: int) -> tup
     return [r[0] for r in results], requests / wall, sum(1 for _, ok in results if not ok)
 
 
+@dataclass
+class LoadResult:
+    """Latency of the raw in-process query next to the API under each concurrency level."""
+
+    machine: str
+    index: str
+    queries: int
+    raw_ms: list[float]
+    levels: list[tuple[int, int, float, float, float, int]]  # clients, requests, p50, p95, req/s, errors
+    server_peak_rss_mb: float | None = None
+    server_rss_mb: float | None = None  # at the end of the run
+
+    @property
+    def raw_p50(self) -> float:
+        return statistics.median(self.raw_ms)
+
+    @property
+    def raw_p95(self) -> float:
+        return _pct(self.raw_ms, 0.95)
+
+    @property
+    def errors(self) -> int:
+        return sum(level[5] for level in self.levels)
+
+    def to_markdown(self) -> str:
+        """The load table with p50 ratios to the raw in-process query."""
+        raw_p50 = self.raw_p50
+        lines = [
+            f"Search API load test — machine: {self.machine}; index {self.index} ({self.queries} ALQAC questions)",
+            "",
+            "| clients | requests | p50 ms | p95 ms | p50 / raw p50 | throughput req/s | errors |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+            f"| raw in-process (embed+lexical+vector) | {len(self.raw_ms)} | {raw_p50:.1f} | {self.raw_p95:.1f} | "
+            f"1.00 | {1000 / raw_p50:.1f} | 0 |",
+            *(
+                f"| {c} | {n} | {p50:.1f} | {p95:.1f} | {p50 / raw_p50:.2f} | {rate:.2f} | {e} |"
+                for c, n, p50, p95, rate, e in self.levels
+            ),
+            "",
+            f"p50 at 1 client / raw p50 = {self.levels[0][2] / raw_p50:.2f} (goal ≤ 1.3)" if self.levels else "",
+        ]
+        if self.server_peak_rss_mb is not None:
+            now = f", {self.server_rss_mb:,.0f} MB now (VmRSS)" if self.server_rss_mb is not None else ""
+            lines.append(f"Server peak RSS (VmHWM) after the run: {self.server_peak_rss_mb:,.0f} MB{now}")
+        return "\n".join(lines) + "\n"
+
+
+def run_load(settings: Settings, index_dir: Path, queries: list[str], requests: int, clients: list[int]) -> LoadResult:
+    """Serve a copy of ``index_dir``, measure the raw query cost in this process, then each concurrency level."""
+    with tempfile.TemporaryDirectory(prefix="thammuu-load-") as tmp:
+        index = Path(tmp) / "index"
+        copy_index(index_dir, index)
+        port = _free_port()
+        server = start_server(index, port)
+        try:
+            raw = raw_costs(settings.model_copy(update={"index_dir": index}), queries)
+            url = f"http://127.0.0.1:{port}/api/v1/search"
+            load_level(url, queries, 1, 3)  # warm-up of the server's own first-call costs
+            rows = []
+            for n in clients:
+                lat, rate, errors = load_level(url, queries, n, max(requests, n * 2))
+                rows.append((n, len(lat), _pct(lat, 0.5), _pct(lat, 0.95), rate, errors))
+            peak, now = proc_peak_rss_mb(server.pid), proc_rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(30)
+    return LoadResult(machine_label(), str(index_dir), len(queries), raw, rows, peak, now)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     settings = Settings()
@@ -135,36 +207,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         build_small(settings, args.index, args.data)
     queries = list(load_queries(args.data / "alqac-2023" / "queries_train.jsonl").values())[: args.queries]
-    with tempfile.TemporaryDirectory(prefix="thammuu-load-") as tmp:
-        index = Path(tmp) / "index"
-        copy_index(args.index, index)
-        port = _free_port()
-        server = start_server(index, port)
-        try:
-            raw = raw_costs(settings.model_copy(update={"index_dir": index}), queries)
-            url = f"http://127.0.0.1:{port}/api/v1/search"
-            load_level(url, queries, 1, 3)  # warm-up of the server's own first-call costs
-            rows = []
-            for clients in (int(c) for c in args.clients.split(",")):
-                lat, rate, errors = load_level(url, queries, clients, max(args.requests, clients * 2))
-                rows.append((clients, len(lat), _pct(lat, 0.5), _pct(lat, 0.95), rate, errors))
-        finally:
-            server.terminate()
-            server.wait(30)
-    raw_p50 = statistics.median(raw)
-    out = [
-        f"Search API load test — machine: {machine_label()}; index {args.index} ({len(queries)} ALQAC questions)",
-        "",
-        "| clients | requests | p50 ms | p95 ms | throughput req/s | errors |",
-        "|---:|---:|---:|---:|---:|---:|",
-        f"| raw in-process (embed+lexical+vector) | {len(raw)} | {raw_p50:.1f} | {_pct(raw, 0.95):.1f} | "
-        f"{1000 / raw_p50:.1f} | 0 |",
-        *(f"| {c} | {n} | {p50:.1f} | {p95:.1f} | {rate:.2f} | {e} |" for c, n, p50, p95, rate, e in rows),
-        "",
-        f"p50 at 1 client / raw p50 = {rows[0][2] / raw_p50:.2f} (goal ≤ 1.3)",
-    ]
-    sys.stdout.write("\n".join(out) + "\n")
-    return 1 if any(r[5] for r in rows) else 0
+    clients = [int(c) for c in args.clients.split(",")]
+    result = run_load(settings, args.index, queries, args.requests, clients)
+    sys.stdout.write(result.to_markdown())
+    return 1 if result.errors else 0
 
 
 if __name__ == "__main__":
