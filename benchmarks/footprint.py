@@ -136,6 +136,11 @@ class Footprint:
             return "–"
         return f"{value / self.model_rss_mb:.2f}×"
 
+    def end_ratio(self, value: float | None) -> str:
+        if value is None or not self.model_rss_end_mb:
+            return "–"
+        return f"{value / self.model_rss_end_mb:.2f}×"
+
     def rss_rows(self) -> list[tuple[str, float | None, str, float | None]]:
         """(label, peak MB, ratio to the model-alone baseline, RSS MB at the end) per process measured."""
         rows = [("model alone (load + 1 query)", self.model_rss_mb, "1.00×", self.model_rss_end_mb)]
@@ -152,10 +157,13 @@ class Footprint:
         lines = [
             f"Machine: {self.machine}",
             "",
-            "| process (fresh) | peak RSS MB | vs model alone | RSS at the end MB |",
-            "|---|---:|---:|---:|",
+            "| process (fresh) | peak RSS MB | vs model alone | RSS at the end MB | vs model alone |",
+            "|---|---:|---:|---:|---:|",
         ]
-        lines += [f"| {label} | {_mb(mb)} | {ratio} | {_mb(end)} |" for label, mb, ratio, end in self.rss_rows()]
+        lines += [
+            f"| {label} | {_mb(mb)} | {ratio} | {_mb(end)} | {self.end_ratio(end)} |"
+            for label, mb, ratio, end in self.rss_rows()
+        ]
         lines += [
             "",
             "Peak RSS includes the transient of loading the model (weights read, then cast); RSS at the end is what"
