@@ -10,7 +10,6 @@ ir-measures (pytrec_eval): nDCG@10, recall@10, recall@100 and MRR@10, averaged o
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
 import time
@@ -26,6 +25,7 @@ from ir_measures import RR, R, nDCG
 from indexer.config import Settings
 from indexer.documents_rank import rank_documents
 from indexer.errors import InvalidDataset
+from indexer.hashing import sha256_file
 from indexer.index import STORE_NAME, Index
 from indexer.interfaces import Embedder
 from indexer.pipeline import PIPELINE_VERSION, IndexPipeline
@@ -150,15 +150,6 @@ def score_run(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str,
 
 
 # ---- index ------------------------------------------------------------------------------------------------
-def corpus_sha256(path: Path) -> str:
-    """sha256 of the corpus file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def default_index_dir(dataset: Dataset, digest: str) -> Path:
     """``var/eval/<dataset folder>-<first 12 hex of the corpus sha256>``, relative to the working directory."""
     return EVAL_ROOT / f"{dataset.name}-{digest[:12]}"
@@ -175,7 +166,7 @@ def _read_marker(path: Path) -> dict[str, Any]:
 def ensure_index(dataset: Dataset, settings: Settings, embedder: Embedder, index_dir: Path | None = None) -> Path:
     """The directory of an index of the dataset's corpus, built (incrementally) unless ``eval.json`` shows it
     was already built from the same corpus bytes with the same model and pipeline."""
-    digest = corpus_sha256(dataset.corpus)
+    digest = sha256_file(dataset.corpus)
     directory = index_dir or default_index_dir(dataset, digest)
     stamp = {"corpus_sha256": digest, "model": embedder.name, "pipeline": PIPELINE_VERSION}
     marker = directory / MARKER

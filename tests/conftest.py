@@ -95,3 +95,16 @@ def corpus_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "docs"
     shutil.copytree(CORPUS, dest, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return dest
+
+
+@pytest.fixture()
+def cli(embedder, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Invoke the console script's app in-process with the session's real model (loaded once)."""
+    from typer.testing import CliRunner
+
+    import indexer.embedding
+    from search_api.cli import app
+
+    monkeypatch.setattr(indexer.embedding, "create_embedder", lambda _s: embedder)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])

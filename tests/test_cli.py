@@ -9,26 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import CORPUS, ROOT
-from typer.testing import CliRunner
 
 from indexer.config import Settings
 from indexer.index import Index
 from indexer.pipeline import file_doc_id
 
 THAMMUU = Path(sys.executable).with_name("thammuu")
-
-
-@pytest.fixture()
-def cli(embedder, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Invoke the console script's app in-process with the session's real model (loaded once)."""
-    import indexer.embedding
-    from search_api.cli import app
-
-    monkeypatch.setattr(indexer.embedding, "create_embedder", lambda _s: embedder)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 def test_info_json_through_the_console_script(corpus_index: Settings) -> None:

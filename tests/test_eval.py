@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from indexer.errors import InvalidDataset
 from indexer.evaluation import MARKER, load_dataset, load_qrels, load_queries, score_run
@@ -135,17 +134,6 @@ def write_dataset(folder: Path) -> Path:
     (folder / "queries_test.jsonl").write_text(queries, encoding="utf-8")
     (folder / "qrels_test.tsv").write_text(QRELS, encoding="utf-8")
     return folder
-
-
-@pytest.fixture()
-def cli(embedder, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The console script's app in-process with the session's real model (loaded once)."""
-    import indexer.embedding
-    from search_api.cli import app
-
-    monkeypatch.setattr(indexer.embedding, "create_embedder", lambda _s: embedder)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 def test_dataset_keeps_judged_queries_that_exist(tmp_path: Path) -> None:

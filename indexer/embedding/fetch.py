@@ -7,7 +7,6 @@ and refuse the result unless the hashes equal Google's published files.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 from indexer.errors import ModelUnavailable
+from indexer.hashing import sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +33,6 @@ GEMMA_SHA256 = {
     "modules.json": "5b5649645fb756dad1a8e2efe7872d3bb32bc00b93c95f276dd17f474eedccdc",
 }
 _VERIFIED_STAMP = ".thammuu-verified"
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify_gemma(folder: Path) -> None:
