@@ -41,7 +41,7 @@ def draft_cmd(
         fail(ValueError("--out must end in .docx or .md"))
     settings = settings_for(index)
     try:
-        templates = TemplateRegistry.load()
+        templates = TemplateRegistry.load(settings.prompts_dir)
         idx = Index.open(settings)
         embedder = create_embedder(settings)
         llm = LlmDrafter(chat_model(settings.llm), embedder) if mode == "llm" else None

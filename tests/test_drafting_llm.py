@@ -19,7 +19,9 @@ from search_api.drafting.llm import LlmDrafter, chat_model
 from search_api.drafting.local_llm import LocalLlmServer, LocalModelUnavailable, assemble_model
 from search_api.drafting.markdown_export import to_markdown
 from search_api.drafting.service import DraftRequest, DraftService
-from search_api.drafting.templates import PROMPTS_DIR, TemplateRegistry
+from search_api.drafting.templates import TemplateRegistry
+
+PROMPTS_DIR = Settings().prompts_dir  # the repository's prompts/ unless THAMMUU_PROMPTS_DIR says otherwise
 
 pytestmark = [pytest.mark.slow, pytest.mark.llm]
 

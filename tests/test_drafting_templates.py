@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from search_api.drafting.templates import PROMPTS_DIR, TemplateError, TemplateRegistry, load_template
+from indexer.config import Settings
+from search_api.drafting.templates import TemplateError, TemplateRegistry, load_template
+
+PROMPTS_DIR = Settings().prompts_dir  # the repository's prompts/ unless THAMMUU_PROMPTS_DIR says otherwise
 
 REQUIRED = {"bao-cao-so-ket", "bao-cao-tong-ket", "bao-cao-chuyen-de", "to-trinh"}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -11,8 +10,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 logger = logging.getLogger(__name__)
-
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
 
 class TemplateError(ValueError):
@@ -98,9 +95,8 @@ class TemplateRegistry:
             self._by_key[t.key] = t
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> TemplateRegistry:
-        """Load every ``*.yaml``/``*.yml`` of the folder (THAMMUU_PROMPTS_DIR or the repository's prompts/)."""
-        directory = directory or Path(os.environ.get("THAMMUU_PROMPTS_DIR", PROMPTS_DIR))
+    def load(cls, directory: Path) -> TemplateRegistry:
+        """Load every ``*.yaml``/``*.yml`` of the folder (``Settings.prompts_dir``: THAMMUU_PROMPTS_DIR)."""
         files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
         if not files:
             raise TemplateError(f"no templates in {directory}")

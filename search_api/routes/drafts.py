@@ -52,7 +52,7 @@ def get_draft_service(request: Request, state: StateDep) -> DraftService:
             llm = None
             if state.settings.llm.base_url:
                 llm = LlmDrafter(chat_model(state.settings.llm), state.embedder())
-            service = DraftService(state.retriever, TemplateRegistry.load(), llm)
+            service = DraftService(state.retriever, TemplateRegistry.load(state.settings.prompts_dir), llm)
             holder.drafts = service
     return service
 
