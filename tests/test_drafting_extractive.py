@@ -28,7 +28,7 @@ from search_api.security.principals import Principal
 @pytest.fixture(scope="module")
 def service(corpus_index: Settings, embedder) -> Iterator[DraftService]:  # type: ignore[no-untyped-def]
     idx = Index.open(corpus_index)
-    yield DraftService(HybridRetriever(idx, embedder, corpus_index), TemplateRegistry.load())
+    yield DraftService(HybridRetriever(idx, embedder, corpus_index), TemplateRegistry.load(corpus_index.prompts_dir))
     idx.close()
 
 
