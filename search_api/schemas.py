@@ -56,22 +56,27 @@ class SearchRequest(BaseModel):
     offset: int = Field(0, ge=0, le=10_000, description="Hits to skip (paging).")
 
 
-class Hit(BaseModel):
-    """One passage (or, grouped, a document by its best passage)."""
+class DocumentIdentityOut(BaseModel):
+    """The identity every answer naming a document carries (hits, documents, similar documents)."""
 
     doc_id: str
-    chunk_id: int
-    score: float
     number: str | None = None
     doc_type: str | None = None
     issuer: str | None = None
     issued_date: str | None = None
     title: str | None = None
+    classification: str = Field("unclassified", description="Classification label (MẬT, TỐI MẬT, …).")
+
+
+class Hit(DocumentIdentityOut):
+    """One passage (or, grouped, a document by its best passage)."""
+
+    chunk_id: int
+    score: float
     section: str = ""
     pages: list[int] = Field(default_factory=list)
     snippet: str = Field("", description="Best sentences, HTML-escaped, query terms in <mark>.")
     highlights: list[str] = Field(default_factory=list, description="Words of the passage that matched the query.")
-    classification: str = Field("unclassified", description="Classification label (MẬT, TỐI MẬT, …).")
 
 
 class QueryInterpretationOut(BaseModel):
@@ -109,18 +114,11 @@ class ChunkOut(BaseModel):
     text: str
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(DocumentIdentityOut):
     """A document's identity, its sections and its passages."""
 
-    doc_id: str
-    number: str | None = None
-    doc_type: str | None = None
-    issuer: str | None = None
     place: str | None = None
-    issued_date: str | None = None
-    title: str | None = None
     term: str | None = None
-    classification: str = "unclassified"
     unit: str | None = None
     language: str | None = None
     page_count: int = 0
@@ -128,19 +126,12 @@ class DocumentOut(BaseModel):
     chunks: list[ChunkOut] = Field(default_factory=list)
 
 
-class SimilarDoc(BaseModel):
+class SimilarDoc(DocumentIdentityOut):
     """A document near another one by content."""
 
-    doc_id: str
     score: float
     chunk_id: int = Field(..., description="Its passage nearest to the source document.")
-    number: str | None = None
-    doc_type: str | None = None
-    issuer: str | None = None
-    issued_date: str | None = None
-    title: str | None = None
     section: str = ""
-    classification: str = "unclassified"
 
 
 class SimilarResponse(BaseModel):

@@ -78,7 +78,9 @@ def label(level: object) -> str:
 
 
 def _identity(row: Row) -> dict[str, Any]:
+    """The ``DocumentIdentityOut`` fields of a document or chunk row."""
     return {
+        "doc_id": row["doc_id"],
         "number": row.get("number"),
         "doc_type": row.get("doc_type"),
         "issuer": row.get("issuer"),
@@ -162,7 +164,6 @@ class SearchService:
     def _hit(row: Row, score: float, tokens: Sequence[str]) -> Hit:
         snippet, highlights = make_snippet(row["text"], tokens)
         return Hit(
-            doc_id=row["doc_id"],
             chunk_id=int(row["chunk_id"]),
             score=round(float(score), 6),
             section=row.get("section") or "",
@@ -187,7 +188,6 @@ class SearchService:
         sections = list(dict.fromkeys(c["section"] for c in chunks if c["section"]))
         self.audit(principal, "document", "", {}, [int(c["chunk_id"]) for c in chunks], [doc_id])
         return DocumentOut(
-            doc_id=doc_id,
             place=row.get("place"),
             term=row.get("term"),
             unit=row.get("unit"),
@@ -228,22 +228,15 @@ class SearchService:
             found = self.index.dense_search(vec, flt, pool)
             rows = self.index.store.chunks([c for c, _ in found])
             visible = {int(r["chunk_id"]) for r in self.guard(principal, list(rows.values()), "similar")}
-            seen: set[str] = set()
-            for c, s in found:
-                row = rows.get(c)
-                if row is None or c not in visible or row["doc_id"] in seen:
-                    continue
-                seen.add(row["doc_id"])
-                out.append(
-                    SimilarDoc(
-                        doc_id=row["doc_id"],
-                        score=round(float(s), 6),
-                        chunk_id=c,
-                        section=row.get("section") or "",
-                        **_identity(row),
-                    )
+            nearest = best_per_document([(c, s) for c, s in found if c in visible], rows)[:k]
+            out = [
+                SimilarDoc(
+                    score=round(float(s), 6),
+                    chunk_id=c,
+                    section=rows[c].get("section") or "",
+                    **_identity(rows[c]),
                 )
-                if len(out) >= k:
-                    break
+                for _, c, s in nearest
+            ]
         self.audit(principal, "similar", doc_id, {}, [d.chunk_id for d in out], [d.doc_id for d in out])
         return SimilarResponse(doc_id=doc_id, similar=out, took_ms=round((time.perf_counter() - t0) * 1000, 2))
