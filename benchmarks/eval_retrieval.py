@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.metrics import docs_from_chunks, load_qrels, load_queries, machine_label, ndcg_at_k, recall_at_k
+from benchmarks.metrics import docs_from_chunks, load_qrels, load_queries, machine_label
 from indexer.config import Settings
 from indexer.embedding import create_embedder
+from indexer.evaluation import score_run
 from indexer.fusion import Norm, rrf, weighted
 from indexer.index import Index
 from indexer.interfaces import Embedder
@@ -96,12 +97,9 @@ class Prepared:
 
     def score(self, ranked_chunks: dict[str, Ranked]) -> tuple[float, float]:
         """Mean nDCG@10 and recall@10 over the judged questions."""
-        nd, rc = [], []
-        for qid, rels in self.qrels.items():
-            docs = docs_from_chunks(ranked_chunks.get(qid, []), self.chunk_doc)
-            nd.append(ndcg_at_k(docs, rels))
-            rc.append(recall_at_k(docs, rels))
-        return float(np.mean(nd)), float(np.mean(rc))
+        run = {qid: docs_from_chunks(ranked_chunks.get(qid, []), self.chunk_doc) for qid in self.qrels}
+        scores = score_run(run, self.qrels)  # the same ir-measures scoring as `thammuu eval`
+        return scores["ndcg@10"], scores["recall@10"]
 
 
 def build(bench: Bench, settings: Settings, embedder: Embedder) -> None:

@@ -1,11 +1,10 @@
-"""Ranking metrics and BEIR-layout loaders shared by the benchmarks."""
+"""Helpers shared by the benchmarks: BEIR loaders (from indexer.evaluation), chunk → document ranking, machine label."""
 
 from __future__ import annotations
 
-import math
 import os
 import platform
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from indexer.evaluation import load_qrels, load_queries  # the BEIR loaders live with `thammuu eval`
@@ -15,8 +14,6 @@ __all__ = [
     "load_qrels",
     "load_queries",
     "machine_label",
-    "ndcg_at_k",
-    "recall_at_k",
 ]
 
 
@@ -28,19 +25,6 @@ def docs_from_chunks(hits: Iterable[tuple[int, float]], chunk_doc: dict[int, str
         if doc is not None and doc not in seen:
             seen[doc] = None
     return list(seen)
-
-
-def ndcg_at_k(ranked: Sequence[str], rels: dict[str, int], k: int = 10) -> float:
-    """nDCG@k with graded gains (BEIR/pytrec_eval convention: gain = rel, discount log2(rank + 1))."""
-    dcg = sum(rels.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
-    ideal = sorted(rels.values(), reverse=True)[:k]
-    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
-
-
-def recall_at_k(ranked: Sequence[str], rels: dict[str, int], k: int = 10) -> float:
-    """Share of the relevant documents found in the top k."""
-    return len(set(ranked[:k]) & set(rels)) / len(rels) if rels else 0.0
 
 
 def machine_label() -> str:
