@@ -55,3 +55,12 @@ class InvalidDataset(IndexerError):
     """An evaluation dataset is missing a file or holds a malformed line."""
 
     code = "invalid_dataset"
+
+
+class InvalidClassification(IndexerError):
+    """A sidecar or record names a classification that cannot be read: the document is refused, never guessed.
+
+    Failing closed: an unreadable marking must not index a possibly classified document as unclassified.
+    """
+
+    code = "invalid_classification"
