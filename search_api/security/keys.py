@@ -32,6 +32,7 @@ _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 DDL = """
 CREATE TABLE IF NOT EXISTS principals (
     name TEXT PRIMARY KEY,
+    id TEXT,
     roles TEXT NOT NULL,
     clearance INTEGER NOT NULL,
     units TEXT,
@@ -89,6 +90,16 @@ class PrincipalStore(SQLiteDatabase):
         super().__init__(db_path)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.conn.executescript(DDL)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Give principals made before immutable ids existed one (once; their drafts were in memory only)."""
+        with self.transaction() as conn:
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(principals)")}
+            if "id" not in columns:
+                conn.execute("ALTER TABLE principals ADD COLUMN id TEXT")
+            for (name,) in conn.execute("SELECT name FROM principals WHERE id IS NULL").fetchall():
+                conn.execute("UPDATE principals SET id = ? WHERE name = ?", (secrets.token_hex(8), name))
 
     def add(
         self,
@@ -108,17 +119,20 @@ class PrincipalStore(SQLiteDatabase):
             raise InvalidPrincipal(str(exc)) from None
         unit_tuple = None if units is None else tuple(dict.fromkeys(u.strip() for u in units if u.strip()))
         key_id, key = _new_key()
+        principal_id = secrets.token_hex(8)
         now = _now()
         with self.transaction() as conn:
             row = conn.execute("SELECT revoked_at FROM principals WHERE name = ?", (name,)).fetchone()
             if row is not None and row[0] is None:
                 raise DuplicatePrincipal(f"principal {name!r} already exists")
-            # A revoked name may be re-added: the row is replaced, its old keys stay revoked.
+            # A revoked name may be re-added: the row is replaced with a new immutable id (so nothing the old
+            # principal owned, such as drafts, is reachable by the new one); its old keys stay revoked.
             conn.execute(
-                "INSERT OR REPLACE INTO principals(name, roles, clearance, units, created_at, revoked_at)"
-                " VALUES (?, ?, ?, ?, ?, NULL)",
+                "INSERT OR REPLACE INTO principals(name, id, roles, clearance, units, created_at, revoked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, NULL)",
                 (
                     name,
+                    principal_id,
                     json.dumps(sorted(role_set)),
                     int(level),
                     None if unit_tuple is None else json.dumps(list(unit_tuple), ensure_ascii=False),
@@ -130,12 +144,12 @@ class PrincipalStore(SQLiteDatabase):
                 (key_id, name, hash_key(key), now),
             )
         logger.info("principal %s added (roles %s, clearance %s)", name, sorted(role_set), level.label)
-        return Principal(name, role_set, level, unit_tuple), key
+        return Principal(name, role_set, level, unit_tuple, id=principal_id), key
 
     def list(self) -> list[dict[str, Any]]:
         """Every principal (active and revoked) without keys or hashes."""
         rows = self.conn.execute(
-            "SELECT name, roles, clearance, units, created_at, revoked_at FROM principals ORDER BY name"
+            "SELECT name, id, roles, clearance, units, created_at, revoked_at FROM principals ORDER BY name"
         ).fetchall()
         out = []
         for r in rows:
@@ -143,6 +157,7 @@ class PrincipalStore(SQLiteDatabase):
             out.append(
                 {
                     "name": r["name"],
+                    "id": r["id"],
                     "roles": json.loads(r["roles"]),
                     "clearance": int(level),
                     "clearance_label": level.label,
@@ -186,13 +201,18 @@ class PrincipalStore(SQLiteDatabase):
         """Number of active principals (0 means single-user development mode on loopback)."""
         return int(self.conn.execute("SELECT count(*) FROM principals WHERE revoked_at IS NULL").fetchone()[0])
 
+    def count_admins(self) -> int:
+        """Number of active principals holding the admin role (``users revoke`` warns before it reaches 0)."""
+        rows = self.conn.execute("SELECT roles FROM principals WHERE revoked_at IS NULL").fetchall()
+        return sum(1 for (roles,) in rows if "admin" in json.loads(roles))
+
     def authenticate(self, key: str) -> Principal | None:
         """The active principal holding this key, or None for a malformed, wrong, revoked or rotated key."""
         key_id = _key_id(key or "")
         row = None
         if key_id is not None:
             row = self.conn.execute(
-                "SELECT k.key_hash, p.name, p.roles, p.clearance, p.units FROM api_keys k"
+                "SELECT k.key_hash, p.name, p.id, p.roles, p.clearance, p.units FROM api_keys k"
                 " JOIN principals p ON p.name = k.principal"
                 " WHERE k.key_id = ? AND k.revoked_at IS NULL AND p.revoked_at IS NULL",
                 (key_id,),
@@ -203,4 +223,5 @@ class PrincipalStore(SQLiteDatabase):
         if row is None or not ok:
             return None
         units = None if row["units"] is None else tuple(json.loads(row["units"]))
-        return Principal(row["name"], frozenset(json.loads(row["roles"])), Classification(int(row["clearance"])), units)
+        roles = frozenset(json.loads(row["roles"]))
+        return Principal(row["name"], roles, Classification(int(row["clearance"])), units, id=str(row["id"]))

@@ -26,6 +26,8 @@ class Principal:
     clearance: Classification
     units: tuple[str, ...] | None
     dev_mode: bool = False
+    id: str = ""
+    """Immutable id, new for every principal created (a revoked name re-added gets another): owns drafts."""
 
     def has_role(self, role: Role | str) -> bool:
         """True when the principal holds exactly this role (roles do not imply one another)."""
@@ -44,9 +46,11 @@ class Principal:
 
 DEV_PRINCIPAL = Principal(
     name="dev",
-    roles=frozenset(r.value for r in Role),
+    roles=frozenset({Role.READER.value, Role.DRAFTER.value}),
     clearance=Classification.UNCLASSIFIED,
     units=None,
     dev_mode=True,
+    id="dev",
 )
-"""Single-user development mode: every role but only unclassified documents, so no key is ever needed to leak."""
+"""Single-user development mode: reads and drafts over unclassified documents only, and is never an admin
+(indexing stays with the CLI and keyed admins), so no key is ever needed to leak or to change anything."""
