@@ -120,6 +120,20 @@ class OcrSettings(BaseModel):
     dpi: int = Field(300, ge=72, le=600, description="Rendering resolution for OCR.")
 
 
+DEFAULT_FLUSH_CHUNKS = 1024
+
+
+class IndexingSettings(BaseModel):
+    """How the incremental pipeline batches its work."""
+
+    flush_chunks: int = Field(
+        DEFAULT_FLUSH_CHUNKS,
+        ge=1,
+        description="Passages embedded and committed together: larger batches sort by length with less padding;"
+        " a crash loses at most the batch in flight.",
+    )
+
+
 class ApiSettings(BaseModel):
     """HTTP server settings."""
 
@@ -152,5 +166,6 @@ class Settings(BaseSettings):
     vectors: VectorSettings = Field(default_factory=VectorSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
+    indexing: IndexingSettings = Field(default_factory=IndexingSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
