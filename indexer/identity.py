@@ -3,7 +3,12 @@
 ``identify`` is the seam: parsers give text and metadata; this decides what the document is. It reads the
 header block of an official document (issuer left, "CỘNG HÒA …"/"ĐẢNG CỘNG SẢN VIỆT NAM" right, then
 "Số: …", "Hà Nội, ngày … tháng … năm …", the type in capitals and the trích yếu). Explicit metadata
-(JSONL fields, a ``NAME.meta.json`` sidecar) always overrides what the text suggests.
+(JSONL fields, a ``NAME.meta.json`` sidecar) overrides what the text suggests — except the classification.
+
+Classification fails closed: the level is the highest of what the text marks (``indexer.markings``: the header
+region and the edges of every page), what a DOCX carries in its page headers, text boxes and core properties,
+and what explicit metadata fields say. Metadata may raise the level, never lower it (a lower value is logged
+and noted in ``classification_source``); an explicit value that cannot be read raises InvalidClassification.
 
 Canonical issuer: the capitalised header lines above the motto, joined with a space ("ỦY BAN NHÂN DÂN TỈNH
 QUẢNG NINH"), a security marking line ("MẬT") skipped. A two-line party header names the party organisation
@@ -20,16 +25,22 @@ Title: the trích yếu only, the line(s) after the type heading ("về …"); a
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from indexer.dates import PLACE_DATE_RE, passed_date, place_date
 from indexer.doctypes import doc_type_from_line, doc_type_from_number
-from indexer.models import Classification, DocumentIdentity
+from indexer.errors import InvalidClassification
+from indexer.markings import find_marking, marking_level, parse_classification_value, scan_lines
+from indexer.models import Classification, DocumentIdentity, PageSpan
 from indexer.numbers import NUMBER_PATTERN, canonical_number, find_numbers, number_variants
 from indexer.text import canonical_tones, fold, nfc
 
 __all__ = ["FIELD_ALIASES", "canonical_number", "detect_language", "find_numbers", "identify", "number_variants"]
+
+logger = logging.getLogger(__name__)
 
 _HEADER_CHARS = 4000
 _FRONT_MATTER = re.compile(r"^---\n.*?\n---\n", re.S)  # Markdown YAML front matter is not the document's header
@@ -46,9 +57,6 @@ _NATIONAL = re.compile(
 _NATIONAL_INLINE = re.compile(r"\s*(?:CỘNG HO[ÀA] XÃ HỘI|CỘNG HÒA XÃ HỘI|ĐẢNG CỘNG SẢN VIỆT NAM).*$")
 _RULE = re.compile(r"^[\s\-_*—–=~.]*$")
 _TERM_RE = re.compile(r"(?i)(?<!đại biểu )(?:Chấp hành|Quốc hội|Đại hội)[^\n.;]{0,80}?\bkh(?:óa|oá)\s+([IVXLC]{1,6})\b")
-_CLASS_RE = re.compile(
-    r"(?im)^[\s*#_]*(?:độ mật\s*:?\s*)?(TUYỆT MẬT|TỐI MẬT|MẬT|TOP SECRET|SECRET|CONFIDENTIAL)[\s*_]*$"
-)
 # The body's own headings: "I.", "II-", "1.", "a)", "ক)", Phần/Chương/Mục/Điều.
 _STRUCTURE = re.compile(
     r"^(?:[IVXLC]+\s*[.\-–]\s|\d{1,2}\s*[.\-–]\s|[a-zđ\u0995-\u09b9]\)\s"
@@ -126,7 +134,7 @@ def _issuer(lines: list[str]) -> str | None:
     for line in lines[:8]:
         if _NATIONAL.match(line):
             break
-        if _RULE.match(line) or _CLASS_RE.match(line):
+        if _RULE.match(line) or marking_level(line) is not None:
             continue  # rules and the security marking ("MẬT") above the header are not the issuer
         head = _NATIONAL_INLINE.sub("", line).strip()
         head = re.split(r"\s+(?:[\w ]{0,15}\s)?Số\s*:?\s*\d", head)[0].strip(" -_*—")
@@ -212,8 +220,11 @@ def _type_and_title(entries: list[tuple[str, bool]], issuer: str | None) -> tupl
     return None, None
 
 
-def extract_identity(text: str) -> DocumentIdentity:
-    """Identity read from the text alone (no metadata): the header, then the body for term and marking."""
+def extract_identity(text: str, pages: Sequence[PageSpan] | None = None) -> DocumentIdentity:
+    """Identity read from the text alone (no metadata): the header, then the body for term and marking.
+
+    ``pages`` (the parser's spans) let a marking at the top of any page count, not only one in the header.
+    """
     text = nfc(text)
     header = _FRONT_MATTER.sub("", text[: _HEADER_CHARS * 2], count=1)[:_HEADER_CHARS]
     entries = _entries(header)
@@ -233,9 +244,9 @@ def extract_identity(text: str) -> DocumentIdentity:
     term = _TERM_RE.search(header) or _TERM_RE.search(text[-3000:])
     if term:
         ident.term = term.group(1).upper()
-    marking = _CLASS_RE.search(header[:1500])
+    marking = find_marking(text, pages)
     if marking:
-        ident.classification = Classification.parse(marking.group(1))
+        ident.classification, ident.classification_source = marking.level, marking.source
     return ident
 
 
@@ -247,19 +258,79 @@ def _explicit(metadata: dict[str, Any], field: str) -> Any:
     return None
 
 
-def identify(text: str, metadata: dict[str, Any]) -> DocumentIdentity:
-    """Identity from the text's header, overridden by explicit metadata fields."""
-    ident = extract_identity(text)
+# Format metadata the parsers fill (DOCX), read as markings that may only raise the level; a value that is not a
+# marking (a category "Báo cáo") is no marking and is ignored, unlike an explicit field of FIELD_ALIASES.
+_FORMAT_MARKINGS: tuple[tuple[str, str], ...] = (
+    ("docx_header_text", "docx header"),
+    ("docx_textbox_text", "docx text box"),
+    ("docx_category", "docx category"),
+    ("docx_content_status", "docx content status"),
+    ("docx_keywords", "docx keywords"),
+)
+
+
+def _explicit_levels(metadata: dict[str, Any]) -> list[tuple[Classification, str]]:
+    """(level, source) of every classification field given; an unreadable one raises InvalidClassification."""
+    out = []
+    for key in FIELD_ALIASES["classification"]:
+        if key not in metadata:
+            continue
+        value = metadata[key]
+        try:
+            level = parse_classification_value(value)
+        except InvalidClassification as exc:
+            raise InvalidClassification(f"metadata field {key}: {exc}; the document is refused, not guessed") from None
+        if level is not None:
+            out.append((level, f"metadata field {key}: {value!r}"))
+    return out
+
+
+def _format_levels(metadata: dict[str, Any]) -> list[tuple[Classification, str]]:
+    """(level, source) of markings in the format's own metadata (DOCX page headers, text boxes, properties)."""
+    out = []
+    for key, label in _FORMAT_MARKINGS:
+        value = metadata.get(key)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if key == "docx_keywords":
+            value = re.sub(r"[;,]", "\n", value)  # "TỐI MẬT; báo cáo" holds the marking as one keyword
+        found = scan_lines(value)
+        if found:
+            out.append((found.level, f"{label}: {found.line!r}"))
+    return out
+
+
+def _classify(ident: DocumentIdentity, metadata: dict[str, Any]) -> None:
+    """Set the level to the highest any source gives and say which; note (and log) metadata that would lower it."""
+    content = [(ident.classification, ident.classification_source)] if ident.classification_source != "default" else []
+    content += _format_levels(metadata)
+    explicit = _explicit_levels(metadata)
+    candidates = content + explicit
+    if not candidates:
+        return
+    level, source = max(candidates, key=lambda c: c[0])  # the first source of the highest level
+    lowered = [src for lv, src in explicit if lv < level]
+    for src in lowered:
+        logger.warning("classification kept at %s (%s): %s may not lower it", level.label, source, src)
+    if lowered:
+        source += f" ({'; '.join(lowered)}: ignored, metadata may not lower the level)"
+    ident.classification, ident.classification_source = level, source
+
+
+def identify(text: str, metadata: dict[str, Any], pages: Sequence[PageSpan] | None = None) -> DocumentIdentity:
+    """Identity from the text's header, overridden by explicit metadata fields (the classification only raised).
+
+    Raises InvalidClassification when a classification field holds a value that cannot be read.
+    """
+    ident = extract_identity(text, pages)
+    _classify(ident, metadata)
     for field in FIELD_ALIASES:
+        if field == "classification":
+            continue
         value = _explicit(metadata, field)
         if value is None:
             continue
-        if field == "classification":
-            try:
-                ident.classification = Classification.parse(value)
-            except ValueError:
-                continue  # a free-text category ("Chính sách / Quy hoạch") is not a security marking
-        elif field == "number":
+        if field == "number":
             ident.number = canonical_number(str(value))
         else:
             setattr(ident, field, nfc(str(value)).strip())

@@ -21,18 +21,19 @@ class Classification(IntEnum):
 
     @classmethod
     def parse(cls, value: object) -> Classification:
-        """Accept an int, an enum name or a Vietnamese/English marking ('MẬT', 'toi mat', 'secret')."""
-        if isinstance(value, Classification):
-            return value
-        if isinstance(value, int):
-            return cls(value)
-        from indexer.text import fold
+        """Accept an int 0–3, an enum name or a marking label ('MẬT', 'toi mat', 'Tuyệt mật (A)', 'secret').
 
-        key = fold(str(value)).strip().replace("-", " ").replace("_", " ")
-        for level, names in _ALIASES.items():
-            if key in names:
-                return level
-        raise ValueError(f"unknown classification {value!r}")
+        Delegates to ``indexer.markings.parse_classification_value``; None and "" read as UNCLASSIFIED here
+        (callers that must tell "not given" apart use that function), anything unreadable is a ValueError.
+        """
+        from indexer.errors import InvalidClassification
+        from indexer.markings import parse_classification_value
+
+        try:
+            level = parse_classification_value(value)
+        except InvalidClassification as exc:
+            raise ValueError(str(exc)) from None
+        return cls.UNCLASSIFIED if level is None else level
 
 
 _LABELS = {
@@ -40,12 +41,6 @@ _LABELS = {
     Classification.MAT: "MẬT",
     Classification.TOI_MAT: "TỐI MẬT",
     Classification.TUYET_MAT: "TUYỆT MẬT",
-}
-_ALIASES = {
-    Classification.UNCLASSIFIED: {"", "0", "unclassified", "public", "none", "thuong", "khong mat"},
-    Classification.MAT: {"1", "mat", "confidential"},
-    Classification.TOI_MAT: {"2", "toi mat", "secret"},
-    Classification.TUYET_MAT: {"3", "tuyet mat", "top secret"},
 }
 
 
@@ -62,6 +57,7 @@ class DocumentIdentity:
     title: str | None = None
     term: str | None = None
     classification: Classification = Classification.UNCLASSIFIED
+    classification_source: str = "default"  # where the level came from: "text line 1: 'MẬT'", "metadata field …"
     unit: str | None = None
     language: str = "vi"
 
