@@ -139,6 +139,23 @@ class ApiSettings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Bind address; non-loopback needs principals defined.")
     port: int = Field(8000, ge=1, le=65535, description="TCP port.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the server answers to besides the bind address, localhost, 127.0.0.1 and ::1"
+        " (a request naming any other Host gets 421: DNS-rebinding protection).",
+    )
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="Largest JSON request body (uploads: 100 MB).")
+    max_json_depth: int = Field(32, ge=2, le=1000, description="Deepest nesting of a JSON request body.")
+
+
+class SecuritySettings(BaseModel):
+    """Access-control choices that are policy, not code."""
+
+    unitless_documents: Literal["office-wide", "all-units-only"] = Field(
+        "office-wide",
+        description="Who sees documents that name no owning unit: every principal ('office-wide'), or only"
+        " principals scoped to all units ('all-units-only').",
+    )
 
 
 class LlmSettings(BaseModel):
@@ -168,4 +185,5 @@ class Settings(BaseSettings):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     indexing: IndexingSettings = Field(default_factory=IndexingSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)

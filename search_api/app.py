@@ -16,6 +16,8 @@ from indexer.config import Settings
 from indexer.interfaces import Embedder
 from search_api.errors import register_error_handlers
 from search_api.routes import audit, documents, health, index_jobs, search
+from search_api.security.http_guard import HttpGuardMiddleware, allowed_host_names
+from search_api.security.request_audit import RequestAuditMiddleware
 from search_api.state import AppState
 
 logger = logging.getLogger(__name__)
@@ -23,8 +25,10 @@ logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent / "web"
 DESCRIPTION = """Offline semantic search over party-committee documents (Vietnamese, English, Bengali).
 
-Authenticate with `Authorization: Bearer <API key>` once principals are defined; with none defined the
-server runs in single-user development mode and shows unclassified documents only.
+Authenticate with `Authorization: Bearer <API key>`. A server started on loopback with no principal defined
+runs in single-user development mode: requests without a key read and draft over unclassified documents
+only; admin endpoints always need a key. POST bodies are `application/json` (or `multipart/form-data` for an
+upload, which must come from the page or carry an `X-Thammuu-Client` header).
 Errors are always `{"error": {"code": ..., "message": ...}}`."""
 
 
@@ -50,6 +54,14 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     )
     app.state.thammuu = state
     register_error_handlers(app)
+    api = settings.api
+    app.add_middleware(
+        HttpGuardMiddleware,
+        allowed_hosts=allowed_host_names(api.host, api.allowed_hosts),
+        max_body_bytes=api.max_body_bytes,
+        max_json_depth=api.max_json_depth,
+    )
+    app.add_middleware(RequestAuditMiddleware, audit_log=state.audit_log)  # outermost: sees every refusal
     for module in (search, documents, health, index_jobs, audit):
         app.include_router(module.router)
     _include_drafts(app)

@@ -73,12 +73,23 @@ def users_list(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
 
 
 def users_revoke(name: Annotated[str, typer.Argument(help="Principal to disable.")], index: IndexOpt = None) -> None:
-    """Disable a principal and all its keys."""
+    """Disable a principal and all its keys; warns when that leaves no admin, or no principal at all."""
+    store = PrincipalStore(_db(index))
     try:
-        PrincipalStore(_db(index)).revoke(name)
+        store.revoke(name)
     except SecurityError as exc:
         _fail(exc)
     err.print(f"principal {name} revoked")
+    if store.count() == 0:
+        err.print(
+            "[yellow]warning:[/yellow] no active principal is left: a running server now refuses every request"
+            " but health (it never falls back to development mode); add one with `thammuu users add`."
+        )
+    elif store.count_admins() == 0:
+        err.print(
+            "[yellow]warning:[/yellow] no active admin is left: nobody can read the audit log or index through"
+            " the API until one is added with `thammuu users add NAME --role admin`."
+        )
 
 
 def users_rotate(

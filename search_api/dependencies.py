@@ -13,7 +13,8 @@ from indexer.index import Index
 from indexer.interfaces import Embedder
 from indexer.retrieval import HybridRetriever
 from search_api.errors import ApiError
-from search_api.security.principals import DEV_PRINCIPAL, Principal, Role
+from search_api.security.errors import SecurityError
+from search_api.security.principals import Principal, Role
 from search_api.services.jobs import IndexJobs
 from search_api.services.search import Auditor, SearchService
 from search_api.state import AppState
@@ -36,17 +37,23 @@ def get_settings(state: StateDep) -> Settings:
     return state.settings
 
 
+def _presented_key_id(key: str) -> str:
+    """What the audit may say about a key that failed: its public id part only, never the secret."""
+    parts = key.split("_", 2)
+    return f"key {parts[1][:16]}" if key.startswith("tm_") and len(parts) == 3 else "invalid key"
+
+
 def get_principal(
-    state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    state: StateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller: DEV_PRINCIPAL while no principal is defined, else the holder of the Bearer key (or 401)."""
-    if state.principals.count() == 0:
-        return DEV_PRINCIPAL
-    principal = state.principals.authenticate(credentials.credentials) if credentials else None
-    if principal is None:
-        raise ApiError(
-            401, "unauthorized", "a valid API key is required (Authorization: Bearer …)", {"WWW-Authenticate": "Bearer"}
-        )
+    """The caller: the holder of the Bearer key, the development principal (dev mode, no key), or 401."""
+    key = credentials.credentials if credentials else None
+    if key:
+        request.state.caller = _presented_key_id(key)
+    principal = state.authenticate(key)  # raises Unauthenticated → 401
+    request.state.principal_name = principal.name
     return principal
 
 
@@ -54,19 +61,24 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def get_optional_principal(
-    state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    state: StateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """The caller if identified (or the development principal), None for an anonymous call: health only."""
-    if state.principals.count() == 0:
-        return DEV_PRINCIPAL
-    return state.principals.authenticate(credentials.credentials) if credentials else None
+    try:
+        return get_principal(request, state, credentials)
+    except SecurityError:
+        return None
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
 def require_admin(principal: PrincipalDep) -> Principal:
-    """The caller, who must hold the 'admin' role (403 otherwise)."""
+    """The caller, who must hold a key with the 'admin' role (401 without one, 403 for other roles)."""
+    if principal.dev_mode:
+        raise ApiError(401, "unauthorized", "admin endpoints always need an API key", {"WWW-Authenticate": "Bearer"})
     if not principal.has_role(Role.ADMIN):
         raise ApiError(403, "forbidden", "this endpoint needs the 'admin' role")
     return principal

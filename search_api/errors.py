@@ -32,6 +32,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    421: "misdirected_request",
     415: "unsupported_media_type",
     422: "validation_error",
     503: "unavailable",
@@ -60,7 +61,10 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
-def _json(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _json(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    request.state.error = (status, code, message)  # the request audit writes down why
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
@@ -69,25 +73,25 @@ def indexer_status(exc: ix.IndexerError) -> int:
     return next(status for cls, status in INDEXER_STATUS if isinstance(exc, cls))
 
 
-async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return _json(exc.status, exc.code, exc.message, exc.headers)
+    return _json(request, exc.status, exc.code, exc.message, exc.headers)
 
 
 async def _indexer_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ix.IndexerError)
     status = indexer_status(exc)
     if isinstance(exc, ix.DocumentNotFound):
-        return _json(404, "not_found", NOT_FOUND_MESSAGE)
+        return _json(request, 404, "not_found", NOT_FOUND_MESSAGE)
     logger.warning("%s %s: %s (%s)", request.method, request.url.path, exc.code, exc)
-    return _json(status, exc.code, str(exc))
+    return _json(request, status, exc.code, str(exc))
 
 
-async def _security_error(_: Request, exc: Exception) -> JSONResponse:
+async def _security_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SecurityError)
     if isinstance(exc, Unauthenticated):
-        return _json(401, "unauthorized", str(exc), {"WWW-Authenticate": "Bearer"})
-    return _json(exc.status, exc.code, str(exc))
+        return _json(request, 401, "unauthorized", str(exc), {"WWW-Authenticate": "Bearer"})
+    return _json(request, exc.status, exc.code, str(exc))
 
 
 def _field(loc: tuple[object, ...] | list[object]) -> str:
@@ -95,22 +99,22 @@ def _field(loc: tuple[object, ...] | list[object]) -> str:
     return ".".join(parts) or "request"
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
-    return _json(422, "validation_error", "; ".join(details) or "invalid request")
+    return _json(request, 422, "validation_error", "; ".join(details) or "invalid request")
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return _json(exc.status_code, code, message, getattr(exc, "headers", None))
+    return _json(request, exc.status_code, code, message, getattr(exc, "headers", None))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _json(500, "internal_error", "internal server error; the incident was logged")
+    return _json(request, 500, "internal_error", "internal server error; the incident was logged")
 
 
 def register_error_handlers(app: FastAPI) -> None:

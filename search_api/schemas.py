@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Mode = Literal["hybrid", "lexical", "dense"]
+MAX_PATH_CHARS = 4096  # PATH_MAX on Linux: a longer path cannot name a file
+MAX_UNIT_CHARS = 200
 
 
 class SearchFilters(BaseModel):
@@ -160,15 +162,15 @@ class FacetsResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    """Whether the index is loaded and what it holds."""
+    """Whether the index is loaded; the rest only for identified callers (paths and generation: admins)."""
 
     status: Literal["ok", "degraded"]
-    index_loaded: bool
-    index_dir: str
+    index_loaded: bool | None = None
+    index_dir: str | None = None
     model: str | None = None
     dimension: int | None = None
-    documents: int = 0
-    chunks: int = 0
+    documents: int | None = None
+    chunks: int | None = None
     index_type: str | None = None
     generation: int | None = None
     message: str | None = None
@@ -179,8 +181,8 @@ class IndexRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"path": "corpus/", "unit": None}]})
 
-    path: str = Field(..., min_length=1, description="File or folder on the server.")
-    unit: str | None = Field(None, description="Owning unit for documents that name none.")
+    path: str = Field(..., min_length=1, max_length=MAX_PATH_CHARS, description="File or folder on the server.")
+    unit: str | None = Field(None, max_length=MAX_UNIT_CHARS, description="Owning unit for documents that name none.")
 
 
 class IndexJob(BaseModel):

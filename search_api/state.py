@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from typing import Any
@@ -12,8 +13,9 @@ from indexer.errors import IndexerError
 from indexer.index import STORE_NAME, Index
 from indexer.interfaces import Embedder
 from indexer.retrieval import HybridRetriever
-from search_api.security import AuditLog, PrincipalStore, guard_chunks
-from search_api.security.principals import Principal
+from search_api.security import AuditLog, PrincipalStore, guard_chunks, is_loopback
+from search_api.security.errors import Unauthenticated
+from search_api.security.principals import DEV_PRINCIPAL, Principal
 from search_api.services.jobs import IndexJobs
 from search_api.services.search import SearchService
 
@@ -34,6 +36,43 @@ class AppState:
         db = settings.index_dir / STORE_NAME
         self.principals = PrincipalStore(db)
         self.audit_log = AuditLog(db)
+        self.dev_mode = self._decide_dev_mode()
+
+    def _decide_dev_mode(self) -> bool:
+        """Development mode is decided once, at start-up: no principal defined and bound to loopback only.
+
+        Revoking every principal of a running server never turns it on (the server then refuses everything
+        but health until a principal exists), and it ends for good as soon as a principal is added.
+        """
+        if self.principals.count() > 0:
+            logger.info("access control on: every request needs an API key")
+            return False
+        host = self.settings.api.host
+        if not is_loopback(host):
+            logger.warning("no principals and bound to %s: every request but health is refused", host)
+            return False
+        logger.warning(
+            "*** DEVELOPMENT MODE *** no principals defined: requests without a key act as %r (reads and drafts"
+            " over UNCLASSIFIED documents only, never an admin). Add one with `thammuu users add`.",
+            DEV_PRINCIPAL.name,
+        )
+        return True
+
+    def authenticate(self, key: str | None) -> Principal:
+        """The caller of a request: the key's principal, the development principal, or Unauthenticated."""
+        if self.dev_mode and self.principals.count() > 0:
+            self.dev_mode = False  # a principal now exists: keys from here on, for good
+            logger.warning("a principal was added: development mode is over, every request needs an API key")
+        if key:
+            principal = self.principals.authenticate(key)
+            if principal is None:
+                raise Unauthenticated("a valid API key is required (Authorization: Bearer …)")
+            if self.settings.security.unitless_documents == "all-units-only":
+                principal = dataclasses.replace(principal, unitless_visible=False)
+            return principal
+        if self.dev_mode:
+            return DEV_PRINCIPAL
+        raise Unauthenticated("a valid API key is required (Authorization: Bearer …)")
 
     def embedder(self) -> Embedder:
         """The process-wide embedder (loaded on first use)."""

@@ -25,6 +25,8 @@ class SearchFilter:
     max_classification: Classification = Classification.TUYET_MAT
     units: tuple[str, ...] | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    unitless_visible: bool = True
+    """With ``units`` set: whether documents naming no unit pass (office-wide) or not (all-units-only policy)."""
 
     @property
     def is_unrestricted(self) -> bool:
@@ -36,7 +38,9 @@ class SearchFilter:
             and self.units is None
         )
 
-    def with_access(self, max_classification: Classification, units: tuple[str, ...] | None) -> SearchFilter:
+    def with_access(
+        self, max_classification: Classification, units: tuple[str, ...] | None, *, unitless_visible: bool = True
+    ) -> SearchFilter:
         """A copy narrowed to what a principal may see (never widened)."""
         level = min(self.max_classification, max_classification)
         if self.units is None:
@@ -57,6 +61,7 @@ class SearchFilter:
             Classification(level),
             new_units,
             dict(self.extra),
+            self.unitless_visible and unitless_visible,
         )
 
 
@@ -71,9 +76,13 @@ def filter_sql(flt: SearchFilter, alias: str = "d") -> tuple[str, list[object]]:
     conds: list[str] = [f"{alias}.classification <= ?"]
     params: list[object] = [int(flt.max_classification)]
     if flt.units is not None:
-        # Documents without an owning unit are office-wide: visible to any unit scope.
+        # Documents without an owning unit are office-wide (visible to any unit scope) unless the policy says
+        # they are for principals with every unit only.
         unit_cond = _in(f"{alias}.unit", flt.units, params) if flt.units else "0"
-        conds.append(f"({alias}.unit IS NULL OR {alias}.unit = '' OR {unit_cond})")
+        if flt.unitless_visible:
+            conds.append(f"({alias}.unit IS NULL OR {alias}.unit = '' OR {unit_cond})")
+        else:
+            conds.append(f"({unit_cond})")
     if flt.doc_types:
         conds.append(_in(f"{alias}.doc_type", flt.doc_types, params, nocase=True))
     if flt.issuers:

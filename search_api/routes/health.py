@@ -1,4 +1,4 @@
-"""GET /api/v1/health: is an index loaded, with which model, how big."""
+"""GET /api/v1/health: is an index loaded; what it holds only for those allowed to know."""
 
 from __future__ import annotations
 
@@ -8,34 +8,42 @@ from indexer.errors import IndexerError
 from indexer.storage.filters import SearchFilter
 from search_api.dependencies import OptionalPrincipalDep, StateDep
 from search_api.schemas import HealthResponse
+from search_api.security.principals import Role
 
 router = APIRouter(prefix="/api/v1", tags=["health"])
 
 
-@router.get("/health", response_model=HealthResponse, summary="Index and model status")
+@router.get("/health", response_model=HealthResponse, response_model_exclude_none=True, summary="Server status")
 def health(state: StateDep, principal: OptionalPrincipalDep) -> HealthResponse:
-    """'ok' when an index is open ('degraded' with the reason otherwise); open to all, as monitors need it.
+    """'ok' when an index is open, 'degraded' otherwise; open to all, as monitors need it.
 
-    Counts cover only what the caller may see; an anonymous caller gets none, so health never tells how many
-    classified documents exist.
+    An anonymous caller learns the status and nothing else: no counts, no paths, no generation (it moves when
+    a classified document is added). A principal also gets the model and the counts of what it may see; only
+    an admin sees the index directory, its generation and why it is degraded.
     """
+    admin = principal is not None and not principal.dev_mode and principal.has_role(Role.ADMIN)
     try:
         index = state.index
     except IndexerError as exc:
+        if principal is None:
+            return HealthResponse(status="degraded")
         return HealthResponse(
-            status="degraded", index_loaded=False, index_dir=str(state.settings.index_dir), message=str(exc)
+            status="degraded",
+            index_loaded=False,
+            index_dir=str(state.settings.index_dir) if admin else None,
+            message=str(exc) if admin else "no index is loaded",
         )
-    stats = (
-        index.store.stats(principal.access(SearchFilter())) if principal is not None else {"documents": 0, "chunks": 0}
-    )
+    if principal is None:
+        return HealthResponse(status="ok")
+    stats = index.store.stats(principal.access(SearchFilter()))
     return HealthResponse(
         status="ok",
         index_loaded=True,
-        index_dir=str(index.directory),
         model=index.manifest.model,
         dimension=index.manifest.dimension,
         documents=stats["documents"],
         chunks=stats["chunks"],
         index_type=index.vectors.kind,
-        generation=index.store.generation(),
+        index_dir=str(index.directory) if admin else None,
+        generation=index.store.generation() if admin else None,
     )

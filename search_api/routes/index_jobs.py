@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile  # what request.form() yields (FastAPI's is a subclass)
 
 from indexer.parsing import build_registry, is_supported
-from search_api.dependencies import AdminDep, JobsDep, SettingsDep
+from search_api.dependencies import AdminDep, JobsDep, SettingsDep, StateDep
 from search_api.errors import ApiError
-from search_api.schemas import ERROR_RESPONSES, IndexJob, IndexRequest
+from search_api.schemas import ERROR_RESPONSES, MAX_UNIT_CHARS, IndexJob, IndexRequest
 
 router = APIRouter(prefix="/api/v1/index", tags=["index"], responses=ERROR_RESPONSES)
 
@@ -49,6 +49,8 @@ async def _save_upload(upload: UploadFile, uploads: Path) -> Path:
     name = Path(upload.filename or "").name
     if not name or name.startswith("."):
         raise _validation("file: the upload needs a file name")
+    if len(name) > 200 or "\x00" in name:
+        raise _validation("file: the file name is too long or holds a NUL character")
     target = uploads / uuid.uuid4().hex[:12] / name
     if not is_supported(target, build_registry()):
         raise ApiError(415, "unsupported_format", f"{name}: not a supported document format")
@@ -65,7 +67,9 @@ async def _save_upload(upload: UploadFile, uploads: Path) -> Path:
 
 
 @router.post("", response_model=IndexJob, status_code=202, summary="Index a path or an upload", openapi_extra=_BODY_DOC)
-async def start_index(request: Request, _admin: AdminDep, jobs: JobsDep, settings: SettingsDep) -> IndexJob:
+async def start_index(
+    request: Request, admin: AdminDep, jobs: JobsDep, settings: SettingsDep, state: StateDep
+) -> IndexJob:
     """JSON {"path", "unit"} for a file or folder on the server, or multipart with a `file` field."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
@@ -73,18 +77,40 @@ async def start_index(request: Request, _admin: AdminDep, jobs: JobsDep, setting
         upload, unit = form.get("file"), form.get("unit")
         if not isinstance(upload, UploadFile):
             raise _validation("file: a multipart upload needs a 'file' field")
+        if isinstance(unit, str) and (len(unit) > MAX_UNIT_CHARS or "\x00" in unit):
+            raise _validation(f"unit: at most {MAX_UNIT_CHARS} characters, no NUL")
         path = await _save_upload(upload, settings.index_dir / "uploads")
-        job = jobs.submit(path, unit if isinstance(unit, str) and unit else None, source=path.name)
+        unit_name = unit if isinstance(unit, str) and unit else None
+        job = jobs.submit(path, unit_name, source=path.name)
+        source = f"upload {path.name}"
     else:
-        try:
-            body = IndexRequest.model_validate(json.loads(await request.body() or b"null"))
-        except (ValueError, ValidationError) as exc:
-            raise _validation(f"body: expected JSON {{'path': ...}} or a multipart upload ({exc})") from None
+        body = _index_request(await request.body())
         path = Path(body.path).expanduser()
-        if not path.exists():
-            raise ApiError(422, "path_not_found", f"{body.path}: no such file or folder on the server")
-        job = jobs.submit(path, body.unit)
+        if not _exists(path):
+            raise ApiError(422, "path_not_found", f"{body.path[:200]}: no such file or folder on the server")
+        unit_name = body.unit
+        job = jobs.submit(path, unit_name)
+        source = str(path)
+    filters = {"unit": unit_name} if unit_name else {}
+    state.audit(admin, "index", source, filters, [], [])
     return IndexJob(**job.to_dict())
+
+
+def _index_request(raw: bytes) -> IndexRequest:
+    """The JSON body as an IndexRequest, or a 422 naming what is wrong (never a parser's crash)."""
+    try:
+        return IndexRequest.model_validate(json.loads(raw or b"null"))
+    except (ValueError, ValidationError, RecursionError) as exc:
+        reason = str(exc)[:300]
+        raise _validation(f"body: expected JSON {{'path': ...}} or a multipart upload ({reason})") from None
+
+
+def _exists(path: Path) -> bool:
+    """Whether a path names something on the server; a path the OS cannot even look up (too long) does not."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 @router.get("/jobs/{job_id}", response_model=IndexJob, summary="Status and report of an indexing job")

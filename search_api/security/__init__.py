@@ -12,7 +12,7 @@ from search_api.security.errors import (
     UnknownPrincipal,
     UnsafeBinding,
 )
-from search_api.security.guard import check_bind, guard_chunks, is_loopback, principal_for
+from search_api.security.guard import check_bind, guard_chunks, is_loopback
 from search_api.security.keys import PrincipalStore, hash_key
 from search_api.security.principals import DEV_PRINCIPAL, Principal, Role
 
@@ -33,6 +33,5 @@ __all__ = [
     "guard_chunks",
     "hash_key",
     "is_loopback",
-    "principal_for",
     "redact",
 ]

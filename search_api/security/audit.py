@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
     chunk_ids TEXT NOT NULL DEFAULT '[]',
     doc_ids TEXT NOT NULL DEFAULT '[]',
     status TEXT NOT NULL DEFAULT 'ok',
-    detail TEXT
+    detail TEXT,
+    http_status INTEGER
 );
 CREATE INDEX IF NOT EXISTS audit_log_principal ON audit_log(principal, time);
 CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log(time);
@@ -72,6 +73,9 @@ class AuditLog(SQLiteDatabase):
         super().__init__(db_path)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.conn.executescript(DDL)
+        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(audit_log)")}
+        if "http_status" not in columns:  # logs written before refused requests were audited
+            self.conn.execute("ALTER TABLE audit_log ADD COLUMN http_status INTEGER")
 
     def _insert(
         self,
@@ -83,10 +87,11 @@ class AuditLog(SQLiteDatabase):
         doc_ids: Iterable[str],
         status: str,
         detail: str | None,
+        http_status: int | None = 200,
     ) -> None:
         self.conn.execute(
-            "INSERT INTO audit_log(time, principal, endpoint, query, filters, chunk_ids, doc_ids, status, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log(time, principal, endpoint, query, filters, chunk_ids, doc_ids, status, detail,"
+            " http_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 _timestamp(datetime.now(UTC)),
                 principal,
@@ -97,6 +102,7 @@ class AuditLog(SQLiteDatabase):
                 json.dumps([str(d) for d in doc_ids], ensure_ascii=False),
                 status,
                 redact(detail),
+                http_status,
             ),
         )
 
@@ -115,7 +121,12 @@ class AuditLog(SQLiteDatabase):
     def incident(self, principal_name: str, endpoint: str, detail: str, doc_ids: Iterable[str] = ()) -> None:
         """Append an access-control incident (a refused key, a row stopped by the response guard)."""
         logger.warning("security incident on %s for %s: %s", endpoint, principal_name, redact(detail))
-        self._insert(principal_name, endpoint, None, {}, [], doc_ids, "incident", detail)
+        self._insert(principal_name, endpoint, None, {}, [], doc_ids, "incident", detail, None)
+
+    def request(self, principal_name: str, endpoint: str, http_status: int, reason: str | None = None) -> None:
+        """Append a request no service recorded: refused (4xx) or failed (5xx) ones with why, and other answers."""
+        status = "ok" if http_status < 400 else "refused" if http_status < 500 else "failed"
+        self._insert(principal_name, endpoint, None, {}, [], [], status, reason, http_status)
 
     def query(
         self, principal: str | None = None, since: datetime | None = None, limit: int = 1000

@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from indexer.models import Classification
-from search_api.security.errors import Unauthenticated, UnsafeBinding
+from search_api.security.errors import UnsafeBinding
 from search_api.security.principals import DEV_PRINCIPAL, Principal
 
 if TYPE_CHECKING:
@@ -71,18 +71,8 @@ def check_bind(host: str, store: PrincipalStore) -> None:
             " index. Add one with `thammuu users add NAME --role reader` or bind to 127.0.0.1."
         )
     logger.warning(
-        "*** DEVELOPMENT MODE *** no principals defined: serving on %s without authentication as %r, limited"
-        " to UNCLASSIFIED documents. Add a principal with `thammuu users add` before real use.",
+        "*** DEVELOPMENT MODE *** no principals defined: serving on %s; requests without a key act as %r"
+        " (reads and drafts over UNCLASSIFIED documents only, no admin). Add a principal with `thammuu users add`.",
         host,
         DEV_PRINCIPAL.name,
     )
-
-
-def principal_for(store: PrincipalStore, key: str | None) -> Principal:
-    """The caller: development principal when no principals exist, else the key's owner (Unauthenticated if none)."""
-    if store.count() == 0:
-        return DEV_PRINCIPAL
-    principal = store.authenticate(key) if key else None
-    if principal is None:
-        raise Unauthenticated("a valid API key is required")
-    return principal

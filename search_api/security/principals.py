@@ -28,6 +28,8 @@ class Principal:
     dev_mode: bool = False
     id: str = ""
     """Immutable id, new for every principal created (a revoked name re-added gets another): owns drafts."""
+    unitless_visible: bool = True
+    """Whether documents naming no unit are office-wide for this principal (``security.unitless_documents``)."""
 
     def has_role(self, role: Role | str) -> bool:
         """True when the principal holds exactly this role (roles do not imply one another)."""
@@ -37,11 +39,13 @@ class Principal:
         """Same rule as ``filter_sql``: level within clearance and the unit in scope (unit-less is office-wide)."""
         if int(classification) > int(self.clearance):
             return False
-        return self.units is None or not unit or unit in self.units
+        if self.units is None:
+            return True
+        return unit in self.units if unit else self.unitless_visible
 
     def access(self, flt: SearchFilter | None = None) -> SearchFilter:
         """The filter narrowed to what this principal may see."""
-        return (flt or SearchFilter()).with_access(self.clearance, self.units)
+        return (flt or SearchFilter()).with_access(self.clearance, self.units, unitless_visible=self.unitless_visible)
 
 
 DEV_PRINCIPAL = Principal(
