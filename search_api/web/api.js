@@ -33,7 +33,9 @@ export function setKey(value) {
 
 /** Headers for an API call: Accept, optional JSON body type, and the Bearer key when one is set. */
 export function headers(extra = {}) {
-  const h = { Accept: "application/json", ...extra };
+  // X-Thammuu-Client proves a request comes from this page: a foreign site cannot send it without a CORS
+  // preflight, which the server never grants (its cross-site write guard checks it for uploads).
+  const h = { Accept: "application/json", "X-Thammuu-Client": "web", ...extra };
   const key = getKey();
   if (key) h.Authorization = `Bearer ${key}`;
   return h;
