@@ -37,6 +37,7 @@ def _describe(doc: Document, chunker: StructureChunker, with_chunks: bool) -> di
         "title": ident.title,
         "term": ident.term,
         "classification": ident.classification.label,
+        "classification_source": ident.classification_source,
         "language": ident.language,
         "pages": len(doc.pages),
         "ocr_pages": doc.ocr_pages,
@@ -50,7 +51,7 @@ def _describe(doc: Document, chunker: StructureChunker, with_chunks: bool) -> di
 
 
 def _document(parsed: ParsedDocument, doc_id: str, source: str, overrides: dict[str, Any]) -> Document:
-    identity = identify(parsed.text, {**parsed.metadata, **overrides})
+    identity = identify(parsed.text, {**parsed.metadata, **overrides}, parsed.pages)
     return Document(doc_id, source, "", parsed.text, identity, parsed.pages, parsed.metadata)
 
 
