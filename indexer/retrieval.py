@@ -108,7 +108,7 @@ class HybridRetriever:
         lexical: list[tuple[int, float]] = []
         dense: list[tuple[int, float]] = []
         t = time.perf_counter()
-        vocab, vietnamese = self.analyse(query, tokens, interp.diacritics)
+        vocab, vietnamese = self.analyse(query, tokens, interp.diacritics, flt)
         interp.fusion_profile = "vietnamese" if vietnamese else "other"
         if mode in ("hybrid", "lexical"):
             match = fts_query(tokens, use_bigrams(s, vietnamese))
@@ -135,14 +135,19 @@ class HybridRetriever:
             fused = self._boost_numbers(numbers, flt, fused, interp)
         return RetrievalResult(fused, interp, timings)
 
-    def analyse(self, query: str, tokens: list[str], marked: bool) -> tuple[Vocab | None, bool]:
+    def analyse(
+        self, query: str, tokens: list[str], marked: bool, flt: SearchFilter | None = None
+    ) -> tuple[Vocab | None, bool]:
         """(vocabulary of an unmarked query, whether the query is Vietnamese): a query without marks is Vietnamese
-        when the index knows marked forms of its words; its vocabulary then serves diacritic restoration."""
+        when the index knows marked forms of its words; its vocabulary then serves diacritic restoration.
+
+        The vocabulary is that of the levels ``flt`` allows, so neither the profile chosen nor the restored
+        query tells a caller which words documents above its clearance use."""
         if marked:
             return None, True
         if not self.settings.search.restore_diacritics:
             return None, False
-        vocab = self.index.store.vocab_exact_forms(list(dict.fromkeys(fold(t) for t in tokens)))
+        vocab = self.index.store.vocab_exact_forms(list(dict.fromkeys(fold(t) for t in tokens)), flt)
         return vocab, looks_unmarked_vietnamese(query, vocab)
 
     def _restore(self, query: str, vocab: Vocab, lexical: list[tuple[int, float]]) -> str | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+from indexer.storage import sqlite_lexical
+
+SCHEMA_VERSION = 2  # 2: lexical index and vocabulary partitioned by classification level
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,13 +48,6 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS chunks_embed_hash ON chunks(embed_hash);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(exact, folded, tokenize = 'ascii');
-CREATE TABLE IF NOT EXISTS vocab (
-    folded TEXT NOT NULL,
-    exact TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    PRIMARY KEY (folded, exact)
-) WITHOUT ROWID;
 """
 
 
@@ -70,9 +65,32 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every table that is missing and record the schema version."""
-    conn.executescript(DDL)
+    """Create every table that is missing, migrate an older store in one transaction, record the version."""
+    old = _version(conn)
+    conn.executescript(DDL + sqlite_lexical.DDL)
+    if old is not None and old < 2:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if _has_table(conn, "chunks_fts"):
+                sqlite_lexical.migrate_from_single_table(conn)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
     conn.execute(
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), ('generation', '0')",
         (str(SCHEMA_VERSION),),
     )
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
+
+
+def _version(conn: sqlite3.Connection) -> int | None:
+    """The schema version of an existing store, None for a new file."""
+    if not _has_table(conn, "meta"):
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None

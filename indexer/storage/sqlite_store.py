@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from indexer.models import Chunk, Document
+from indexer.models import Chunk, Classification, Document
+from indexer.storage import sqlite_lexical
 from indexer.storage.filters import SearchFilter, filter_sql
 from indexer.storage.schema import create_schema
 from indexer.storage.sqlite_base import SQLiteDatabase
@@ -128,6 +129,7 @@ class SQLiteStore(SQLiteDatabase):
                     "INSERT OR IGNORE INTO doc_numbers(variant, doc_id) VALUES (?, ?)",
                     [(v, doc.doc_id) for v in dict.fromkeys(ident.number_variants)],
                 )
+                level = int(ident.classification)
                 vocab: Counter[tuple[str, str]] = Counter()
                 for chunk, h, vec in zip(chunks, hashes, vectors, strict=True):
                     cur = conn.execute(
@@ -145,18 +147,9 @@ class SQLiteStore(SQLiteDatabase):
                             np.asarray(vec, dtype=np.float32).tobytes(),
                         ),
                     )
-                    lexical = f"{ident.number or ''} {chunk.section} {chunk.text}"
-                    exact, folded = lexical_columns(lexical)
-                    conn.execute(
-                        "INSERT INTO chunks_fts(rowid, exact, folded) VALUES (?, ?, ?)",
-                        (cur.lastrowid, exact, folded),
-                    )
-                    vocab.update(zip(folded.split(), exact.split(), strict=True))
-                conn.executemany(
-                    "INSERT INTO vocab(folded, exact, n) VALUES (?, ?, ?)"
-                    " ON CONFLICT(folded, exact) DO UPDATE SET n = n + excluded.n",
-                    [(f, e, n) for (f, e), n in vocab.items()],
-                )
+                    exact, folded = lexical_columns(f"{ident.number or ''} {chunk.section} {chunk.text}")
+                    vocab.update(sqlite_lexical.add(conn, int(cur.lastrowid or 0), level, exact, folded))
+                sqlite_lexical.add_vocab(conn, level, vocab)
             self._bump(conn)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
@@ -170,23 +163,7 @@ class SQLiteStore(SQLiteDatabase):
     @staticmethod
     def _delete(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> None:
         for doc_id in doc_ids:
-            # Take the document's tokens back out of the vocabulary so its counts stay true after updates.
-            gone: Counter[tuple[str, str]] = Counter()
-            for exact, folded in conn.execute(
-                "SELECT exact, folded FROM chunks_fts WHERE rowid IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)",
-                (doc_id,),
-            ):
-                gone.update(zip(folded.split(), exact.split(), strict=True))
-            if gone:
-                conn.executemany(
-                    "UPDATE vocab SET n = n - ? WHERE folded = ? AND exact = ?",
-                    [(n, f, e) for (f, e), n in gone.items()],
-                )
-                conn.execute("DELETE FROM vocab WHERE n <= 0")
-            conn.execute(
-                "DELETE FROM chunks_fts WHERE rowid IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)",
-                (doc_id,),
-            )
+            sqlite_lexical.delete_document(conn, doc_id)  # its passages, statistics and word forms
             conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM doc_numbers WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
@@ -212,24 +189,11 @@ class SQLiteStore(SQLiteDatabase):
     def lexical_search(
         self, match: str, flt: SearchFilter, k: int, weights: tuple[float, float] = (1.0, 0.7)
     ) -> list[tuple[int, float]]:
-        """BM25 over the FTS5 index restricted by the filter; returns (chunk_id, score) best first.
-
-        ``weights`` are the BM25 weights of the exact and folded columns: exact-form matches weigh more.
-        """
+        """BM25 over the FTS5 partition of the filter's levels, restricted by the filter; (chunk_id, score) best
+        first. ``weights`` are the BM25 weights of the exact and folded columns: exact-form matches weigh more.
+        Scores depend only on passages of the levels the filter allows (see ``sqlite_lexical``)."""
         cond, params = filter_sql(flt)
-        # bm25() is lower-is-better; the weights are numbers, formatted in, since FTS5 wants literals there.
-        bm25 = f"bm25(chunks_fts, {float(weights[0])!r}, {float(weights[1])!r})"
-        sql = (
-            f"SELECT f.rowid, -{bm25} AS s FROM chunks_fts f"
-            " JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d ON d.doc_id = c.doc_id"
-            f" WHERE chunks_fts MATCH ? AND {cond} ORDER BY {bm25} LIMIT ?"
-        )
-        try:
-            rows = self.conn.execute(sql, [match, *params, k]).fetchall()
-        except sqlite3.OperationalError as exc:
-            logger.warning("lexical query %r failed: %s", match, exc)
-            return []
-        return [(int(r[0]), float(r[1])) for r in rows]
+        return sqlite_lexical.search(self.conn, match, cond, params, int(flt.max_classification), k, weights)
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Chunk rows joined with their document's identity, keyed by chunk_id."""
@@ -282,18 +246,13 @@ class SQLiteStore(SQLiteDatabase):
         ).fetchall()
         return [r[0] for r in rows]
 
-    def vocab_exact_forms(self, folded: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
-        """For folded tokens, the exact (diacritic) forms seen in the corpus with their counts."""
-        out: dict[str, list[tuple[str, int]]] = {}
-        if not folded:
-            return out
-        rows = self.conn.execute(
-            f"SELECT folded, exact, n FROM vocab WHERE folded IN ({','.join('?' * len(folded))})",
-            list(folded),
-        )
-        for f, e, n in rows:
-            out.setdefault(f, []).append((e, int(n)))
-        return out
+    def vocab_exact_forms(
+        self, folded: Sequence[str], flt: SearchFilter | None = None
+    ) -> dict[str, list[tuple[str, int]]]:
+        """For folded tokens, the exact (diacritic) forms with their counts, in the passages of the levels
+        ``flt`` allows (all levels without one): a caller never learns words used only above its clearance."""
+        level = int(flt.max_classification) if flt is not None else int(max(Classification))
+        return sqlite_lexical.vocab_forms(self.conn, list(folded), level)
 
     def stats(self, flt: SearchFilter | None = None) -> dict[str, int]:
         """Document and chunk counts, over what ``flt`` lets through when given (a caller's visible set)."""

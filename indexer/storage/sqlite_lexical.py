@@ -1,0 +1,162 @@
+"""The lexical index in SQLite, partitioned by classification level so that no caller's scores or vocabulary
+depend on documents above their clearance.
+
+BM25 is computed from collection statistics (number of passages, their mean length, how many hold a term).
+With one FTS5 table for everything, adding a TUYỆT MẬT passage changes the score an unclassified reader sees
+for a public one, and the diacritic-restoration vocabulary would tell that reader which words classified
+documents use. So:
+
+- ``chunks_lex`` holds each passage's lexical text (exact and folded columns) and its level, once;
+- ``chunks_fts_l0`` … ``chunks_fts_l3`` are external-content FTS5 indexes over it; table *L* indexes every
+  passage of level ≤ *L*. A caller whose filter allows up to level *L* is matched and scored in table *L*:
+  its statistics are exactly those of the levels the caller may see, merged (an unclassified passage is
+  indexed four times: the measured cost is in the README);
+- ``vocab_levels`` counts (folded, exact) word forms per level; a caller's vocabulary sums the levels it may
+  see.
+
+Unit scope is not partitioned (principals scoped to units still share one level's statistics).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+
+from indexer.models import Classification
+
+logger = logging.getLogger(__name__)
+
+LEVELS = tuple(int(c) for c in Classification)
+
+DDL = "\n".join(
+    [
+        "CREATE TABLE IF NOT EXISTS chunks_lex (chunk_id INTEGER PRIMARY KEY, level INTEGER NOT NULL,"
+        " exact TEXT NOT NULL, folded TEXT NOT NULL);",
+        "CREATE TABLE IF NOT EXISTS vocab_levels (level INTEGER NOT NULL, folded TEXT NOT NULL, exact TEXT NOT NULL,"
+        " n INTEGER NOT NULL, PRIMARY KEY (folded, level, exact)) WITHOUT ROWID;",
+    ]
+    + [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts_l{level} USING fts5(exact, folded,"
+        " content = 'chunks_lex', content_rowid = 'chunk_id', tokenize = 'ascii');"
+        for level in LEVELS
+    ]
+)
+
+
+def fts_table(max_level: int) -> str:
+    """The FTS5 table whose statistics cover exactly the levels up to ``max_level``."""
+    return f"chunks_fts_l{min(max(int(max_level), LEVELS[0]), LEVELS[-1])}"
+
+
+def add(conn: sqlite3.Connection, chunk_id: int, level: int, exact: str, folded: str) -> Counter[tuple[str, str]]:
+    """Index one passage at its level (and in every table above it); returns its word forms for the vocabulary."""
+    conn.execute(
+        "INSERT INTO chunks_lex(chunk_id, level, exact, folded) VALUES (?, ?, ?, ?)", (chunk_id, level, exact, folded)
+    )
+    for table_level in LEVELS:
+        if table_level >= level:
+            conn.execute(
+                f"INSERT INTO chunks_fts_l{table_level}(rowid, exact, folded) VALUES (?, ?, ?)",
+                (chunk_id, exact, folded),
+            )
+    return Counter(zip(folded.split(), exact.split(), strict=True))
+
+
+def add_vocab(conn: sqlite3.Connection, level: int, forms: Counter[tuple[str, str]]) -> None:
+    """Count word forms seen at one level."""
+    conn.executemany(
+        "INSERT INTO vocab_levels(level, folded, exact, n) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(folded, level, exact) DO UPDATE SET n = n + excluded.n",
+        [(level, f, e, n) for (f, e), n in forms.items()],
+    )
+
+
+def delete_document(conn: sqlite3.Connection, doc_id: str) -> None:
+    """Take a document's passages out of every FTS table and its word forms out of the vocabulary."""
+    rows = conn.execute(
+        "SELECT chunk_id, level, exact, folded FROM chunks_lex"
+        " WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)",
+        (doc_id,),
+    ).fetchall()
+    gone: Counter[tuple[int, str, str]] = Counter()
+    for chunk_id, level, exact, folded in rows:
+        for table_level in LEVELS:
+            if table_level >= level:
+                table = f"chunks_fts_l{table_level}"
+                conn.execute(
+                    f"INSERT INTO {table}({table}, rowid, exact, folded) VALUES ('delete', ?, ?, ?)",
+                    (chunk_id, exact, folded),
+                )
+        gone.update((level, f, e) for f, e in zip(folded.split(), exact.split(), strict=True))
+    if gone:
+        conn.executemany(
+            "UPDATE vocab_levels SET n = n - ? WHERE level = ? AND folded = ? AND exact = ?",
+            [(n, level, f, e) for (level, f, e), n in gone.items()],
+        )
+        conn.execute("DELETE FROM vocab_levels WHERE n <= 0")
+    conn.execute("DELETE FROM chunks_lex WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)", (doc_id,))
+
+
+def search(
+    conn: sqlite3.Connection,
+    match: str,
+    cond: str,
+    params: Sequence[object],
+    max_level: int,
+    k: int,
+    weights: tuple[float, float],
+) -> list[tuple[int, float]]:
+    """BM25 over the caller's partition, restricted by the filter condition; (chunk_id, score) best first."""
+    table = fts_table(max_level)
+    # bm25() is lower-is-better; the weights are numbers, formatted in, since FTS5 wants literals there.
+    bm25 = f"bm25({table}, {float(weights[0])!r}, {float(weights[1])!r})"
+    sql = (
+        f"SELECT f.rowid, -{bm25} AS s FROM {table} f"
+        " JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d ON d.doc_id = c.doc_id"
+        f" WHERE {table} MATCH ? AND {cond} ORDER BY {bm25} LIMIT ?"
+    )
+    try:
+        rows = conn.execute(sql, [match, *params, k]).fetchall()
+    except sqlite3.OperationalError as exc:
+        logger.warning("lexical query %r failed: %s", match, exc)
+        return []
+    return [(int(r[0]), float(r[1])) for r in rows]
+
+
+def vocab_forms(conn: sqlite3.Connection, folded: Sequence[str], max_level: int) -> dict[str, list[tuple[str, int]]]:
+    """For folded words, the exact forms passages of level ≤ ``max_level`` use, with their counts."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    if not folded:
+        return out
+    rows = conn.execute(
+        f"SELECT folded, exact, sum(n) FROM vocab_levels WHERE folded IN ({','.join('?' * len(folded))})"
+        " AND level <= ? GROUP BY folded, exact",
+        [*folded, int(max_level)],
+    )
+    for f, e, n in rows:
+        if n > 0:
+            out.setdefault(f, []).append((e, int(n)))
+    return out
+
+
+def migrate_from_single_table(conn: sqlite3.Connection) -> None:
+    """Move a schema-1 store (one ``chunks_fts`` with content, one global ``vocab``) to the partitions.
+
+    Runs inside the caller's transaction; the lexical text is read back from the old table, so nothing is
+    re-tokenised or re-embedded.
+    """
+    rows = conn.execute(
+        "SELECT f.rowid, d.classification, f.exact, f.folded FROM chunks_fts f"
+        " JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d ON d.doc_id = c.doc_id"
+    ).fetchall()
+    per_level: dict[int, Counter[tuple[str, str]]] = {}
+    for chunk_id, level, exact, folded in rows:
+        level = min(max(int(level), LEVELS[0]), LEVELS[-1])
+        per_level.setdefault(level, Counter()).update(add(conn, int(chunk_id), level, exact, folded))
+    for level, forms in per_level.items():
+        add_vocab(conn, level, forms)
+    conn.execute("DROP TABLE IF EXISTS chunks_fts")
+    conn.execute("DROP TABLE IF EXISTS vocab")
+    logger.info("lexical index partitioned by classification level (%d passages moved)", len(rows))
