@@ -10,7 +10,7 @@ from indexer.interfaces import Parser
 from indexer.models import ParsedDocument
 from indexer.parsing.docx_parser import DocxParser
 from indexer.parsing.html_parser import HtmlParser
-from indexer.parsing.jsonl_parser import JsonlParser
+from indexer.parsing.jsonl_parser import JsonlParser, RecordProblem
 from indexer.parsing.pdf_parser import PdfParser
 from indexer.parsing.text_parser import TextParser
 
@@ -44,10 +44,18 @@ def is_supported(path: Path, registry: dict[str, Parser]) -> bool:
     )
 
 
-def parse_file(path: Path, registry: dict[str, Parser], problems: list[str] | None = None) -> list[ParsedDocument]:
+def parse_file(
+    path: Path,
+    registry: dict[str, Parser],
+    problems: list[str] | None = None,
+    *,
+    record_problems: list[RecordProblem] | None = None,
+) -> list[ParsedDocument]:
     """Parse one file; any parser failure comes back as CorruptDocument with a reason a person can act on.
 
-    Records skipped inside a multi-record file (bad JSONL lines) are appended to ``problems`` when given.
+    Records skipped inside a multi-record file (bad JSONL lines) are appended to ``problems`` as "line N: …"
+    when given, and to ``record_problems`` with the record's id where it could be read (so a caller can keep
+    that record's previous version).
     """
     parser = registry.get(path.suffix.lower())
     if parser is None:
@@ -55,9 +63,12 @@ def parse_file(path: Path, registry: dict[str, Parser], problems: list[str] | No
     if path.stat().st_size == 0:
         raise CorruptDocument(f"{path.name}: empty file")
     try:
-        if problems is not None and isinstance(parser, JsonlParser):
-            docs, skipped = parser.parse_with_errors(path)
-            problems.extend(skipped)
+        if (problems is not None or record_problems is not None) and isinstance(parser, JsonlParser):
+            docs, skipped = parser.parse_records(path)
+            if problems is not None:
+                problems.extend(str(p) for p in skipped)
+            if record_problems is not None:
+                record_problems.extend(skipped)
         else:
             docs = parser.parse(path)
     except IndexerError:
