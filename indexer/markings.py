@@ -15,8 +15,7 @@ explicit metadata fields) raises ``InvalidClassification`` for anything it canno
 from __future__ import annotations
 
 import re
-import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -38,6 +37,7 @@ HEADER_CHARS = 1500  # the header region scanned line by line, as identity alway
 PAGE_TOP_LINES = 5  # a marking stamped at the top of a page sits among its first few non-empty lines
 PAGE_BOTTOM_LINES = 3  # … or repeated at its foot
 _MAX_WORDS = 12  # a marking line is short; longer lines are prose
+_MAX_CHARS = 200
 
 # ---- the vocabulary, as written; compared in folded form (no case, no diacritics, đ→d, any tone placement) --
 LEVEL_WORDS: dict[Classification, tuple[str, ...]] = {
@@ -122,15 +122,15 @@ _CELL_SPLIT = re.compile(r"\t|\||\s{3,}")
 _PAGE_BREAK = "\f"
 
 
+# Punctuation, symbols and controls become spaces (Latin combining marks and the Bengali block are parts
+# of letters, though not \w); zero-width and soft-hyphen characters vanish so they never split a word.
+_NOT_WORD = re.compile(r"[^\w\s\u0300-\u036f\u0980-\u09ff]|_")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
 def _words(text: str) -> list[str]:
-    """Folded words of a line: punctuation, symbols and controls are spaces; format characters (ZWJ) vanish."""
-    chars = []
-    for c in nfc(text):
-        cat = unicodedata.category(c)
-        if cat == "Cf":
-            continue
-        chars.append(" " if cat[0] in "PSC" else c)
-    return [fold(w) for w in "".join(chars).split()]
+    """Folded words of a line, punctuation and emphasis removed."""
+    return [fold(w) for w in _NOT_WORD.sub(" ", _INVISIBLE.sub("", nfc(text))).split()]
 
 
 def _read(text: str, strict: bool) -> Classification | None:
@@ -138,6 +138,8 @@ def _read(text: str, strict: bool) -> Classification | None:
 
     ``strict`` reads a metadata value: it may also say "unclassified" and may be a law letter alone.
     """
+    if len(text) > _MAX_CHARS:
+        return None
     words = _words(text)
     if not words or len(words) > _MAX_WORDS:
         return None
@@ -219,8 +221,11 @@ def _candidate_lines(text: str, pages: Sequence[PageSpan] | None) -> Iterator[tu
     front = re.match(r"^---\n.*?\n---\n", text, re.S)  # Markdown front matter does not use up the header region
     limit = (front.end() if front else 0) + HEADER_CHARS
 
+    starts = [start for _, start, _ in ranges]
+
     def page_of(offset: int) -> int | None:
-        return next((n for n, start, end in ranges if start <= offset <= end), None)
+        i = bisect_right(starts, offset) - 1
+        return ranges[i][0] if i >= 0 and offset <= ranges[i][2] else None
 
     chosen: dict[int, tuple[int, int, str]] = {n: (n, o, line) for n, o, line in lines if o < limit}
     offsets = [o for _, o, _ in lines]

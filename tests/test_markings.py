@@ -96,6 +96,9 @@ MARKED_LINES = [
     ("সর্বোচ্চ গোপনীয়", TUYET),
     ("পরম গোপনীয়, জরুরি", TUYET),
     ("| TỐI MẬT |", TOI),
+    ("TỐI\u00a0MẬT", TOI),  # no-break space
+    ("\ufeffMẬT\u200b", MAT),  # a BOM and a zero-width space left by an editor
+    ("«TUYỆT MẬT»", TUYET),
 ]
 PROSE = [
     "bảo vệ bí mật nhà nước",
