@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from indexer import __version__
 from indexer.config import Settings
 from indexer.interfaces import Embedder
+from search_api import openapi_limits
 from search_api.errors import register_error_handlers
 from search_api.routes import audit, documents, health, index_jobs, search
 from search_api.security.http_guard import HttpGuardMiddleware, allowed_host_names
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     for module in (search, documents, health, index_jobs, audit):
         app.include_router(module.router)
     _include_drafts(app)
+    openapi_limits.install(app, settings)
     # Last, so every /api route wins over the page's catch-all.
     if WEB_DIR.is_dir():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")

@@ -12,6 +12,7 @@ from indexer.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+BASE_URL = "http://127.0.0.1:8000"  # TestClient's default "testserver" is not a Host the server answers to
 
 
 def _data_dir() -> Path:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import BASE_URL
 from fastapi.testclient import TestClient
 
 from indexer.config import Settings
@@ -34,7 +35,7 @@ def app_settings(tmp_path: Path, corpus_index: Settings) -> Settings:
 
 @pytest.fixture()
 def client(app_settings: Settings, embedder) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    with TestClient(create_app(app_settings, embedder=embedder), raise_server_exceptions=False) as c:
+    with TestClient(create_app(app_settings, embedder=embedder), base_url=BASE_URL, raise_server_exceptions=False) as c:
         yield c
 
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 from api_index import ALQAC_ID, alqac_doc_id, build, vbpl_doc_id, write_sources
-from conftest import need_data
+from conftest import BASE_URL, need_data
 from fastapi.testclient import TestClient
 
 from indexer.config import Settings
@@ -27,7 +27,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, corpus_index: Settings, emb
     root = tmp_path_factory.mktemp("api")
     write_sources(root / "sources", vbpl, alqac)
     s = build(corpus_index, root / "index", root / "sources", embedder)
-    with TestClient(create_app(s, embedder=embedder), raise_server_exceptions=False) as c:
+    with TestClient(create_app(s, embedder=embedder), base_url=BASE_URL, raise_server_exceptions=False) as c:
         yield c
 
 

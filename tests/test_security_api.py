@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import BASE_URL
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -98,7 +99,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) 
     for n, (level, units) in enumerate(itertools.product(range(4), scopes)):
         roles = ["reader", "drafter"] + (["admin"] if n == 0 else [])
         principals.append(store.add(f"p{n}", roles, level, units))
-    with TestClient(create_app(s, embedder=embedder)) as client:
+    with TestClient(create_app(s, embedder=embedder), base_url=BASE_URL) as client:
         yield Env(client, docs, principals, AuditLog(s.index_dir / STORE_NAME), store)
 
 

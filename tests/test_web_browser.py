@@ -140,6 +140,11 @@ def _open(browser: Any, base: str, width: int = 1280, height: int = 900) -> Tab:
     tab = Tab(page, base)
     page.on("request", lambda r: tab.requests.append(r.url))
     page.on("pageerror", lambda e: tab.errors.append(str(e)))
+    # The page must work under its strict Content-Security-Policy: any violation is an error.
+    page.on(
+        "console",
+        lambda m: tab.errors.append(m.text) if "Content Security Policy" in m.text or "Refused to" in m.text else None,
+    )
     return tab
 
 
@@ -399,3 +404,68 @@ def test_draft_sections_citations_and_downloads(tab: Tab, tmp_path: Path) -> Non
     chunk = cite.get_attribute("href").rsplit("chunk=", 1)[1]
     cite.click()
     page.locator(f"#chunk-{chunk}.target").wait_for()
+
+
+class _AttackerSite:
+    """A foreign origin (another port on loopback) serving a page that posts a plain HTML form to the server."""
+
+    def __init__(self, target: str) -> None:
+        import http.server
+
+        form = (
+            "<!doctype html><html><body>"
+            f'<form id="f" method="post" enctype="multipart/form-data" action="{target}/api/v1/index">'
+            '<input type="hidden" name="unit" value="x"></form>'
+            f'<form id="t" method="post" enctype="text/plain" action="{target}/api/v1/index">'
+            '<input type="hidden" name=\'{"path": "/etc", "x": "\' value=\'"}\'></form>'
+            f'<iframe id="frame" src="{target}/"></iframe>'
+            "</body></html>"
+        ).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(form)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _AttackerSite:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+
+
+def test_foreign_page_can_neither_post_nor_frame(browser: Any, server: str) -> None:
+    """A page on another origin submits forms to the server (multipart and text/plain) and frames it: the
+    server refuses both writes and the browser refuses to draw the frame."""
+    with _AttackerSite(server) as attacker:
+        context = browser.new_context()
+        page = context.new_page()
+        try:
+            page.goto(attacker.url, wait_until="load")  # waits for the iframe too
+            frames = [f for f in page.frames if f != page.main_frame]
+            assert frames
+            for frame in frames:  # X-Frame-Options DENY / frame-ancestors 'none': the page is never drawn
+                try:
+                    drawn = frame.evaluate("!!document.querySelector('#q')")
+                except Exception:  # an error page cannot even be evaluated
+                    drawn = False
+                assert not drawn
+            with page.expect_navigation():
+                page.evaluate("document.getElementById('f').submit()")
+            assert "cross_origin" in page.content()
+            page.goto(attacker.url)
+            with page.expect_navigation():
+                page.evaluate("document.getElementById('t').submit()")
+            assert "unsupported_media_type" in page.content()
+        finally:
+            context.close()

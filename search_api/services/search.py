@@ -102,13 +102,14 @@ class SearchService:
 
     # ---- validation -------------------------------------------------------------------------------------
     def check_query(self, query: str, *, required: bool = True) -> str:
-        """The stripped query; refuses an empty one (when required) and one over the length limit."""
+        """The stripped query; refuses an empty one (when required) and one over the length limit (as typed, the
+        limit the OpenAPI schema states)."""
         q = query.strip()
         if required and not q:
             raise ApiError(422, "empty_query", "the query is empty; type words, a question or a document number")
         limit = self.settings.search.max_query_chars
-        if len(q) > limit:
-            raise ApiError(422, "query_too_long", f"the query has {len(q)} characters; the limit is {limit}")
+        if len(query) > limit:
+            raise ApiError(422, "query_too_long", f"the query has {len(query)} characters; the limit is {limit}")
         return q
 
     def check_k(self, k: int) -> None:
