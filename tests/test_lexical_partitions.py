@@ -107,3 +107,29 @@ def test_schema_1_store_is_partitioned_in_place(tmp_path: Path) -> None:
     assert store.vocab_exact_forms(["mat"], PUBLIC) == {}
     names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
     assert "chunks_fts" not in names and "vocab" not in names
+
+
+class _NoModel:
+    """Stands in for the embedder where only the retriever's query analysis runs (no vectors needed)."""
+
+    name = "no-model"
+    dimension = 4
+
+
+def test_query_language_and_restoration_see_only_visible_vocabulary(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    from indexer.index import Index
+    from indexer.retrieval import HybridRetriever
+
+    s = settings.model_copy(update={"index_dir": tmp_path / "index"})
+    index = Index.open_or_create(s, _NoModel.name, _NoModel.dimension)
+    index.store.write_documents(
+        [_doc("pub", "phát triển kinh tế"), _doc("tm", "khẩu lệnh mật mã quốc phòng", Classification.TUYET_MAT)]
+    )
+    retriever = HybridRetriever(index, _NoModel(), s)  # type: ignore[arg-type]
+    hidden, made_up = "khau lenh mat ma", "zqxv wprt klmn"
+    for query in (hidden, made_up):
+        vocab, vietnamese = retriever.analyse(query, tokenize(query), False, PUBLIC)
+        assert not vietnamese and vocab == {}  # the hidden words look exactly like made-up ones
+    assert retriever.analyse(hidden, tokenize(hidden), False, SearchFilter())[1]  # the admin's view knows them
+    assert retriever.analyse("phat trien kinh te", tokenize("phat trien kinh te"), False, PUBLIC)[1]
+    index.close()

@@ -166,8 +166,7 @@ def test_every_request_kind_is_audited(env: Env) -> None:
 
 def test_health_is_open_but_counts_only_what_the_caller_sees(env: Env) -> None:
     anonymous = env.client.get("/api/v1/health")
-    assert anonymous.status_code == 200 and anonymous.json()["status"] == "ok"
-    assert anonymous.json()["documents"] == 0 and anonymous.json()["chunks"] == 0
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}  # nothing else, not even counts
     for p, key in env.principals:
         seen = env.client.get("/api/v1/health", headers=_auth(key)).json()["documents"]
         assert seen == sum(_sees(p, d) for d in env.docs.values())

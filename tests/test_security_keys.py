@@ -33,7 +33,10 @@ def store(tmp_path: Path) -> PrincipalStore:
 
 def test_add_returns_working_key_and_stores_only_its_hash(store: PrincipalStore) -> None:
     principal, key = store.add("ana", ["reader", "drafter"], "mat", ["Ban Tuyên giáo"])
-    assert principal == Principal("ana", frozenset({"reader", "drafter"}), Classification.MAT, ("Ban Tuyên giáo",))
+    assert principal == Principal(
+        "ana", frozenset({"reader", "drafter"}), Classification.MAT, ("Ban Tuyên giáo",), id=principal.id
+    )
+    assert len(principal.id) == 16
     assert key.startswith("tm_") and len(key) > 50
     assert store.authenticate(key) == principal
     files = [store.path, store.path.with_name(store.path.name + "-wal")]
