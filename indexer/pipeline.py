@@ -1,7 +1,11 @@
 """Build or update an index incrementally: parse → identify → chunk → embed (only what changed) → store.
 
-Documents are committed in batches, each batch in one SQLite transaction, so a crash or kill loses at most
-the batch in flight and the next run picks up from there; unchanged files are not even parsed again.
+Documents are committed in batches (``Settings.indexing.flush_chunks`` passages), each batch in one SQLite
+transaction, so a crash or kill loses at most the batch in flight and the next run picks up from there;
+unchanged files are not even parsed again. The report counts what was committed, once per document.
+
+A folder is walked without following symlinks out of it: a link whose target leaves the folder, dangles or
+loops is refused and reported (never read), and a file reached twice (itself and a link to it) is indexed once.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from indexer.chunking import StructureChunker
-from indexer.config import Settings
+from indexer.config import DEFAULT_FLUSH_CHUNKS, Settings
 from indexer.errors import IndexerError
 from indexer.identity import identify
 from indexer.index import Index
@@ -26,12 +32,12 @@ from indexer.interfaces import Embedder, Parser
 from indexer.manifest import CHUNKER_VERSION
 from indexer.models import Chunk, Document, ParsedDocument
 from indexer.parsing import SIDECAR_SUFFIX, build_registry, is_supported, parse_file
-from indexer.parsing.jsonl_parser import JsonlParser
+from indexer.parsing.jsonl_parser import JsonlParser, RecordProblem
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_VERSION = f"p1/{CHUNKER_VERSION}"
-FLUSH_CHUNKS = 1024  # passages embedded and committed together: larger batches sort by length with less padding
+FLUSH_CHUNKS = DEFAULT_FLUSH_CHUNKS  # the default of Settings.indexing.flush_chunks, which the pipeline uses
 
 
 @dataclass
@@ -76,11 +82,37 @@ def record_doc_id(path: Path, key: str) -> str:
     return f"{path.stem}:{key}"
 
 
-def sidecar_for(path: Path) -> Path | None:
-    """The ``NAME.meta.json`` (or ``NAME.ext.meta.json``) file beside a document, if any."""
+def sidecar_for(path: Path, root: Path | None = None) -> Path | None:
+    """The ``NAME.meta.json`` (or ``NAME.ext.meta.json``) file beside a document, if any.
+
+    With ``root``, a sidecar that is a symlink must resolve to a file inside it, else IndexerError: a sidecar
+    may carry a classification, so one that cannot be read refuses its document instead of being ignored.
+    """
     for candidate in (path.with_name(path.name + SIDECAR_SUFFIX), path.with_name(path.stem + SIDECAR_SUFFIX)):
+        if root is not None and candidate.is_symlink():
+            reason = symlink_problem(candidate, root)
+            if reason:
+                raise IndexerError(f"{candidate.name}: {reason}")
         if candidate.is_file():
             return candidate
+    return None
+
+
+def display_path(path: Path | str) -> str:
+    """A path as text that can always be stored and printed (bytes of a non-UTF-8 name shown as \\xNN)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def symlink_problem(link: Path, root: Path) -> str | None:
+    """Why a symlink must not be followed (dangling, looping, leaving ``root``), or None when it may be."""
+    try:
+        target = Path(os.path.realpath(link, strict=True))
+    except FileNotFoundError:
+        return f"dangling symlink: -> {display_path(os.readlink(link))}"
+    except (OSError, RuntimeError) as exc:  # ELOOP; RuntimeError from older pathlib versions
+        return f"symlink loop: -> {display_path(os.readlink(link))} ({getattr(exc, 'strerror', None) or exc})"
+    if not target.is_relative_to(root.resolve()):
+        return f"symlink leaves the indexed folder: -> {display_path(target)}"
     return None
 
 
@@ -91,15 +123,65 @@ def _hash(*parts: bytes) -> str:
     return h.hexdigest()
 
 
-def walk_sources(root: Path, registry: dict[str, Parser]) -> Iterator[Path]:
-    """The indexable files of a source: the file itself, or a folder's supported files outside hidden folders."""
-    if root.is_file():
+ProblemFn = Callable[[Path, str], None]
+
+
+def walk_sources(root: Path, registry: dict[str, Parser], on_problem: ProblemFn | None = None) -> Iterator[Path]:
+    """The indexable files of a source: the file itself, or a folder's supported files outside hidden folders.
+
+    Symlinks are never followed out of the folder: links to folders are not walked (inside the folder their
+    target is walked anyway), links to files are kept only when they resolve to a regular file inside it.
+    Refused entries (such links, non-UTF-8 names, unreadable folders, non-regular files) go to ``on_problem``
+    with the reason. Each real file is yielded once, as itself when it is walked, else as its first link.
+    """
+    if root.is_file():  # a path the user named is theirs to choose, link or not
         yield root
         return
-    for path in sorted(root.rglob("*")):
-        hidden = any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
-        if path.is_file() and not hidden and is_supported(path, registry):
-            yield path
+    real_root = root.resolve()
+    problem: ProblemFn = on_problem or (lambda path, reason: logger.warning("skipped %s: %s", path, reason))
+    chosen: dict[Path, Path] = {}  # real file -> the path that indexes it
+
+    def unreadable(exc: OSError) -> None:
+        problem(Path(exc.filename), f"cannot read folder: {exc.strerror or exc}")
+
+    for here, dirs, files in os.walk(root, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs:
+            path = Path(here, name)
+            reason = symlink_problem(path, real_root) if path.is_symlink() else None
+            if reason:
+                problem(path, reason)
+        for name in sorted(files):
+            path = Path(here, name)
+            # Links whose name has no suffix may have meant a folder: report them broken too.
+            link_named = path.is_symlink() and not name.startswith(".") and not path.suffix
+            if not (is_supported(path, registry) or link_named):
+                continue
+            reason = _file_problem(path, real_root)
+            if reason:
+                problem(path, reason)
+            elif is_supported(path, registry):
+                real = path.resolve()
+                if real not in chosen or (chosen[real].is_symlink() and not path.is_symlink()):
+                    chosen[real] = path
+    yield from sorted(chosen.values())
+
+
+def _file_problem(path: Path, root: Path) -> str | None:
+    """Why a walked file entry is refused, or None."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8 (rename the file)"
+    if path.is_symlink() and (reason := symlink_problem(path, root)):
+        return reason
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        return "not a regular file" + (" (a folder)" if stat.S_ISDIR(mode) else "")
+    return None
 
 
 ProgressFn = Callable[[str, int], None]
@@ -115,8 +197,11 @@ class IndexPipeline:
         self.store = index.store
         self.registry = build_registry(settings.ocr)
         self.chunker = StructureChunker(settings.chunking)
-        self._pending: list[tuple[Document, str, list[Chunk]]] = []
+        self.flush_chunks = settings.indexing.flush_chunks
+        self._pending: list[tuple[Document, str, list[Chunk], bool]] = []
         self._pending_chunks = 0
+        self._claimed: dict[str, str] = {}  # doc_id -> source that produced it in this run
+        self._committed: set[str] = set()  # doc_ids written in this run, each counted once
 
     # ---- public -----------------------------------------------------------------------------------------
     def run(
@@ -125,11 +210,16 @@ class IndexPipeline:
         """Index every path (file or folder); files gone from a folder are removed from the index."""
         t0 = time.perf_counter()
         report = IndexReport()
+        self._claimed, self._committed = {}, set()
         unit = default_unit if default_unit is not None else (self.settings.default_unit or None)
         for root in paths:
-            root = root.resolve()
-            if not root.exists():
-                report.failed.append((str(root), "path does not exist"))
+            try:
+                root = root.resolve(strict=True)
+            except FileNotFoundError:
+                report.failed.append((display_path(root), "path does not exist"))
+                continue
+            except (OSError, RuntimeError) as exc:  # a symlink loop named on the command line
+                report.failed.append((display_path(root), f"cannot resolve path ({exc})"))
                 continue
             self._index_root(root, unit, report, progress)
         self._flush(report)
@@ -140,32 +230,47 @@ class IndexPipeline:
     # ---- per source -------------------------------------------------------------------------------------
     def _index_root(self, root: Path, unit: str | None, report: IndexReport, progress: ProgressFn | None) -> None:
         root_key = str(root)
+        folder = root if root.is_dir() else root.parent
         before = self.store.documents_under(root_key)
         seen: set[str] = set()
         keep_failed: set[str] = set()
-        for path in walk_sources(root, self.registry):
+
+        def refuse(path: Path, reason: str) -> None:
+            source = display_path(path)
+            logger.warning("skipped %s: %s", source, reason)
+            report.failed.append((source, reason))
+            # A file that breaks keeps its previous version; a JSONL file's records are "path#key".
+            keep_failed.update(d for d, s in before.items() if s.source == source or s.source.startswith(source + "#"))
+
+        for path in walk_sources(root, self.registry, on_problem=refuse):
             if progress:
                 progress(str(path), 1)
             try:
                 if isinstance(self.registry.get(path.suffix.lower()), JsonlParser):
                     ids = self._index_jsonl(path, root_key, unit, report)
                 else:
-                    ids = self._index_file(path, root_key, unit, report)
+                    ids = self._index_file(path, folder, root_key, unit, report)
                 seen.update(ids)
             except IndexerError as exc:
-                logger.warning("skipped %s: %s", path, exc)
-                report.failed.append((str(path), str(exc)))
-                keep_failed.update(d for d, s in before.items() if s.source == str(path))
+                refuse(path, str(exc))
+            except OSError as exc:  # unreadable (permissions), or changed under us since the walk
+                refuse(path, f"cannot read: {exc.strerror or exc}")
         # Everything flushed before deletions so a batch can never resurrect a removed document.
         self._flush(report)
-        gone = [d for d in before if d not in seen and d not in keep_failed]
+        gone = [d for d in before if d not in seen and d not in keep_failed and d not in self._claimed]
         if gone:
             self.store.delete_documents(gone)
             report.removed += len(gone)
 
-    def _index_file(self, path: Path, root: str, unit: str | None, report: IndexReport) -> list[str]:
+    def _index_file(self, path: Path, folder: Path, root: str, unit: str | None, report: IndexReport) -> list[str]:
         doc_id = file_doc_id(path)
-        sidecar = sidecar_for(path)
+        if doc_id in self._claimed:  # the same real file again (overlapping roots): done once already
+            return [doc_id]
+        self._claimed[doc_id] = str(path)
+        # Checked again right before reading: the walk's check is a moment old.
+        if path.is_symlink() and (reason := symlink_problem(path, folder)):
+            raise IndexerError(reason)
+        sidecar = sidecar_for(path, folder)
         side_bytes = sidecar.read_bytes() if sidecar else b""
         content_hash = _hash(path.read_bytes(), side_bytes, (unit or "").encode())
         old = self.store.hash_of(doc_id)
@@ -178,22 +283,41 @@ class IndexPipeline:
         return [doc_id]
 
     def _index_jsonl(self, path: Path, root: str, unit: str | None, report: IndexReport) -> list[str]:
+        """Index a JSONL file record by record; returns the doc_ids whose stored version must stay."""
         ids: list[str] = []
-        problems: list[str] = []
-        records = parse_file(path, self.registry, problems)
+        problems: list[RecordProblem] = []
+        records = parse_file(path, self.registry, record_problems=problems)
         # A bad line is a failure of its own (exit code 1), reported with its line number; good lines still count.
-        report.failed.extend((str(path), problem) for problem in problems)
+        for problem in problems:
+            report.failed.append((str(path), str(problem)))
+            if problem.key is not None:  # its id could be read: its previous version, if any, is kept
+                ids.append(record_doc_id(path, problem.key))
         for parsed in records:
-            doc_id = record_doc_id(path, parsed.key or "")
-            record = json.dumps({"t": parsed.text, "m": parsed.metadata}, sort_keys=True, ensure_ascii=False)
-            content_hash = _hash(record.encode(), (unit or "").encode())
+            key = parsed.key or ""
+            doc_id, source = record_doc_id(path, key), f"{path}#{key}"
             ids.append(doc_id)
-            old = self.store.hash_of(doc_id)
-            if old == content_hash:
-                report.unchanged += 1
-                continue
-            self._add(parsed, doc_id, f"{path}#{parsed.key}", content_hash, root, unit, {}, report, old is None)
+            try:
+                self._index_record(parsed, doc_id, source, root, unit, report)
+            except IndexerError as exc:
+                logger.warning("skipped %s: %s", source, exc)
+                report.failed.append((source, str(exc)))
         return ids
+
+    def _index_record(
+        self, parsed: ParsedDocument, doc_id: str, source: str, root: str, unit: str | None, report: IndexReport
+    ) -> None:
+        if (other := self._claimed.get(doc_id)) is not None:
+            if other == source:  # the same file again (overlapping roots)
+                return
+            raise IndexerError(f"document id {doc_id!r} already taken in this run by {other}; rename the file or id")
+        self._claimed[doc_id] = source
+        record = json.dumps({"t": parsed.text, "m": parsed.metadata}, sort_keys=True, ensure_ascii=False)
+        content_hash = _hash(record.encode(), (unit or "").encode())
+        old = self.store.hash_of(doc_id)
+        if old == content_hash:
+            report.unchanged += 1
+            return
+        self._add(parsed, doc_id, source, content_hash, root, unit, {}, report, old is None)
 
     @staticmethod
     def _read_sidecar(sidecar: Path) -> dict[str, Any]:
@@ -227,13 +351,9 @@ class IndexPipeline:
         chunks = self.chunker.chunk(doc)
         if not chunks:
             raise IndexerError(f"{source}: no text to index")
-        if is_new:
-            report.added += 1
-        else:
-            report.updated += 1
-        self._pending.append((doc, root, chunks))
+        self._pending.append((doc, root, chunks, is_new))
         self._pending_chunks += len(chunks)
-        if self._pending_chunks >= FLUSH_CHUNKS:
+        if self._pending_chunks >= self.flush_chunks:
             self._flush(report)
 
     # ---- embedding and commit ---------------------------------------------------------------------------
@@ -246,7 +366,7 @@ class IndexPipeline:
             return
         hashes: list[list[str]] = []
         todo: dict[str, tuple[str, str]] = {}
-        for doc, _, chunks in self._pending:
+        for doc, _, chunks, _ in self._pending:
             title = embed_title(doc)
             hs = [self._embed_hash(c, title) for c in chunks]
             hashes.append(hs)
@@ -260,10 +380,18 @@ class IndexPipeline:
         report.chunks_embedded += len(missing)
         report.chunks_reused += sum(len(h) for h in hashes) - len(missing)
         items = []
-        for (doc, root, chunks), hs in zip(self._pending, hashes, strict=True):
+        for (doc, root, chunks, _), hs in zip(self._pending, hashes, strict=True):
             matrix = np.vstack([known[h] for h in hs]).astype(np.float32)
             items.append((doc, root, chunks, hs, matrix))
         self.store.write_documents(items)
+        # Counted once committed, once per document: the report says what the index now holds.
+        for doc, _, _, is_new in self._pending:
+            if doc.doc_id not in self._committed:
+                self._committed.add(doc.doc_id)
+                if is_new:
+                    report.added += 1
+                else:
+                    report.updated += 1
         self._pending, self._pending_chunks = [], 0
 
 
