@@ -317,6 +317,19 @@ def _classify(ident: DocumentIdentity, metadata: dict[str, Any]) -> None:
     ident.classification, ident.classification_source = level, source
 
 
+PARSER_KEYS = ("docx_", "pdf_", "html_", "pages_needing_ocr")
+
+
+def merge_metadata(parsed: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A file's metadata with its sidecar's fields on top, except what the parser read from the file itself.
+
+    A sidecar may correct identity fields (title, unit, a higher classification), but it may not blank out
+    what the file says about itself (``{"docx_header_text": ""}`` would otherwise hide a DOCX header marking).
+    """
+    kept = {k: v for k, v in overrides.items() if not str(k).startswith(PARSER_KEYS)}
+    return {**parsed, **kept}
+
+
 def identify(text: str, metadata: dict[str, Any], pages: Sequence[PageSpan] | None = None) -> DocumentIdentity:
     """Identity from the text's header, overridden by explicit metadata fields (the classification only raised).
 

@@ -15,7 +15,7 @@ from typing import Any
 from indexer.chunking import StructureChunker
 from indexer.config import Settings
 from indexer.errors import IndexerError
-from indexer.identity import identify
+from indexer.identity import identify, merge_metadata
 from indexer.models import Document, ParsedDocument
 from indexer.parsing import build_registry, parse_file
 from indexer.parsing.jsonl_parser import JsonlParser
@@ -51,7 +51,7 @@ def _describe(doc: Document, chunker: StructureChunker, with_chunks: bool) -> di
 
 
 def _document(parsed: ParsedDocument, doc_id: str, source: str, overrides: dict[str, Any]) -> Document:
-    identity = identify(parsed.text, {**parsed.metadata, **overrides}, parsed.pages)
+    identity = identify(parsed.text, merge_metadata(parsed.metadata, overrides), parsed.pages)
     return Document(doc_id, source, "", parsed.text, identity, parsed.pages, parsed.metadata)
 
 

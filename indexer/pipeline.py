@@ -26,7 +26,7 @@ import numpy as np
 from indexer.chunking import StructureChunker
 from indexer.config import DEFAULT_FLUSH_CHUNKS, Settings
 from indexer.errors import IndexerError
-from indexer.identity import identify
+from indexer.identity import identify, merge_metadata
 from indexer.index import Index
 from indexer.interfaces import Embedder, Parser
 from indexer.manifest import CHUNKER_VERSION
@@ -341,8 +341,8 @@ class IndexPipeline:
         report: IndexReport,
         is_new: bool,
     ) -> None:
-        metadata = {**parsed.metadata, **overrides}
-        identity = identify(parsed.text, metadata)
+        metadata = merge_metadata(parsed.metadata, overrides)
+        identity = identify(parsed.text, metadata, parsed.pages)  # pages: a marking atop any page counts
         if identity.unit is None and unit:
             identity.unit = unit
         doc = Document(doc_id, source, content_hash, parsed.text, identity, parsed.pages, parsed.metadata)

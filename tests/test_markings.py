@@ -380,3 +380,12 @@ def test_inspect_jsonl_record_do_mat(tmp_path: Path) -> None:
         "TỐI MẬT",
         "metadata field do_mat: 'Tối mật - Khẩn'",
     )
+
+
+def test_a_sidecar_cannot_blank_what_the_file_says_about_itself() -> None:
+    from indexer.identity import merge_metadata
+
+    parsed = {"docx_header_text": "TỐI MẬT", "docx_title": "Báo cáo"}
+    merged = merge_metadata(parsed, {"docx_header_text": "", "title": "Tên khác", "unit": "Ban A"})
+    assert merged["docx_header_text"] == "TỐI MẬT" and merged["title"] == "Tên khác"
+    assert identify("Báo cáo tình hình", merged).classification == Classification.TOI_MAT
