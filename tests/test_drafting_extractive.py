@@ -38,7 +38,7 @@ def _draft(service: DraftService, principal: Principal, template: str, topic: st
         DraftRequest(template=template, topic=topic, language=language),
         flt,
         lambda rows: guard_chunks(principal, rows, None, "test"),
-        principal.name,
+        principal.id,
     )
 
 
@@ -73,18 +73,23 @@ def test_every_paragraph_is_quoted_from_a_cited_chunk(service: DraftService, so_
 
 def test_draft_respects_clearance(service: DraftService) -> None:
     topic = "công tác bảo vệ chính trị nội bộ, thẩm định tiêu chuẩn chính trị"
-    cleared = Principal("cleared", frozenset({"drafter"}), Classification.TUYET_MAT, None)
+    cleared = Principal("cleared", frozenset({"drafter"}), Classification.TUYET_MAT, None, id="cleared-1")
     secret = _draft(service, cleared, "bao-cao-chuyen-de", topic)
     rows = service.retriever.index.store.chunks(secret.cited_chunk_ids())
     assert any(int(r["classification"]) > 0 for r in rows.values()), "the MẬT report should be quotable when cleared"
+    assert secret.classification is Classification.MAT  # the draft carries the level of what it quotes
     public = _draft(service, DEV_PRINCIPAL, "bao-cao-chuyen-de", topic)
     rows = service.retriever.index.store.chunks(public.cited_chunk_ids())
     assert rows and all(int(r["classification"]) == 0 for r in rows.values())
+    assert public.classification is Classification.UNCLASSIFIED and public.marking is None
 
 
 def test_drafts_are_kept_per_owner(service: DraftService, so_ket: Draft) -> None:
-    assert service.store.get(so_ket.id, DEV_PRINCIPAL.name) is so_ket
+    # Owned by the principal's immutable id: another id (a name revoked and added again gets one) sees nothing.
+    assert so_ket.owner == DEV_PRINCIPAL.id == "dev"
+    assert service.store.get(so_ket.id, DEV_PRINCIPAL.id) is so_ket
     assert service.store.get(so_ket.id, "someone-else") is None
+    assert service.store.get(so_ket.id, "") is None
 
 
 def test_docx_round_trip_official_layout(so_ket: Draft, tmp_path: Path) -> None:

@@ -1,13 +1,35 @@
-"""The draft's data: sections of paragraphs, each paragraph with its citations and whether it is supported."""
+"""The draft's data: sections of paragraphs, each paragraph with its citations and whether it is supported.
+
+Classification in JSON, for a draft and for each of its sources: ``classification`` is the label, as search
+hits and documents print it ("unclassified", "MẬT", "TỐI MẬT", "TUYỆT MẬT"), and ``classification_level`` the
+level 0–3. In Python ``classification`` is a ``Classification`` (an ``IntEnum``, so levels compare as ints).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, computed_field
+
+from indexer.models import Classification
 
 DraftMode = Literal["extractive", "llm"]
+
+
+def _parse_level(value: object) -> Classification:
+    # None would parse as the alias 'none' (level 0): a missing level must be refused, never read as public.
+    if value is None or isinstance(value, bool):
+        raise ValueError("a classification level is required")
+    return Classification.parse(value)
+
+
+Level = Annotated[
+    Classification,
+    BeforeValidator(_parse_level),
+    PlainSerializer(lambda c: Classification(c).label, return_type=str, when_used="json"),
+]
+"""A classification level: read from an int, an enum or a marking ('TỐI MẬT'); written to JSON as its label."""
 
 
 class Citation(BaseModel):
@@ -31,10 +53,20 @@ class Paragraph(BaseModel):
 
 
 class DraftSection(BaseModel):
-    """A numbered section of the report."""
+    """A numbered section of the report, with the level of what it draws on (so a stream can mark it at once)."""
 
     heading: str
     paragraphs: list[Paragraph] = Field(default_factory=list)
+    classification: Level = Field(
+        Classification.UNCLASSIFIED,
+        description="Highest level among the passages this section quotes (extractive) or was written from (LLM).",
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def classification_level(self) -> int:
+        """The level as 0–3 (``classification`` is its label in JSON)."""
+        return int(self.classification)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -62,10 +94,24 @@ class Source(BaseModel):
     issuer: str | None = None
     issued_date: str | None = None
     chunk_ids: list[int] = Field(default_factory=list)
+    classification: Level = Field(
+        Classification.UNCLASSIFIED, description="Highest level among the chunks of this document the draft cites."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def classification_level(self) -> int:
+        """The level as 0–3 (``classification`` is its label in JSON)."""
+        return int(self.classification)
 
 
 class Draft(BaseModel):
-    """A whole report draft plus the template's fixed blocks needed to export it."""
+    """A whole report draft plus the template's fixed blocks needed to export it.
+
+    ``owner`` is the immutable id of the principal who made it (never its name: a name revoked and added again
+    is another principal); it is kept out of every public answer. ``classification`` is the highest level of
+    what the draft draws on, and the DOCX and Markdown exports carry it as their security marking.
+    """
 
     id: str
     template: str
@@ -73,11 +119,26 @@ class Draft(BaseModel):
     mode: DraftMode = "extractive"
     topic: str
     title: str
-    owner: str = ""
+    owner: str = Field("", description="Immutable id of the principal who made the draft (never made public).")
+    classification: Level = Field(
+        Classification.UNCLASSIFIED,
+        description="Highest level among the passages the draft quotes (extractive) or was written from (LLM).",
+    )
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     sections: list[DraftSection] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     blocks: dict[str, Any] = Field(default_factory=dict, description="Issuing body, motto, number, place/date…")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def classification_level(self) -> int:
+        """The level as 0–3 (``classification`` is its label in JSON)."""
+        return int(self.classification)
+
+    @property
+    def marking(self) -> str | None:
+        """The security marking to print ('TỐI MẬT'), or None for an unclassified draft (no marking at all)."""
+        return self.classification.label if self.classification > Classification.UNCLASSIFIED else None
 
     def cited_chunk_ids(self) -> list[int]:
         """Every chunk id cited, in order of first citation."""

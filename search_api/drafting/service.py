@@ -1,4 +1,11 @@
-"""Drafting service: one report from a template, section by section, under the caller's clearance; kept per owner."""
+"""Drafting service: one report from a template, section by section, under the caller's clearance; kept per owner.
+
+A draft is classified at the highest level of what it draws on, so its exports carry the marking and a
+re-indexed copy is never readable below that level. Extractive drafts quote verbatim from the chunks they
+cite, so the cited chunks decide; an LLM may paraphrase any passage it was shown without citing it (or with a
+wrong citation), so for LLM drafts every passage handed to the model counts. Each section carries its own
+level (a stream can mark classified text as it arrives); the draft's is the highest of its sections'.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,13 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from indexer.models import Classification
 from indexer.retrieval import HybridRetriever
 from indexer.storage.filters import SearchFilter
 from search_api.drafting.extractive import ExtractiveDrafter, SentenceCache
@@ -40,7 +48,11 @@ class DraftRequest(BaseModel):
 
 
 class DraftStore:
-    """The most recent drafts in memory (LRU); a draft is returned only to the principal who made it."""
+    """The most recent drafts in memory (LRU); a draft is returned only to the principal who made it.
+
+    Owners are principal ids, which never come back: a name revoked and added again (perhaps with a lower
+    clearance) is a new principal with a new id, and none of the old drafts.
+    """
 
     def __init__(self, capacity: int = 200) -> None:
         self.capacity = capacity
@@ -55,10 +67,10 @@ class DraftStore:
                 self._drafts.popitem(last=False)
 
     def get(self, draft_id: str, owner: str) -> Draft | None:
-        """The draft when it exists and belongs to ``owner``; None otherwise (never tells which)."""
+        """The draft when it exists and belongs to the principal id ``owner``; None otherwise (never tells which)."""
         with self._lock:
             draft = self._drafts.get(draft_id)
-            if draft is None or draft.owner != owner:
+            if draft is None or not owner or draft.owner != owner:
                 return None
             self._drafts.move_to_end(draft_id)
             return draft
@@ -103,8 +115,9 @@ class DraftService:
     def stream(self, request: DraftRequest, flt: SearchFilter, guard: Guard, owner: str) -> Iterator[tuple[str, Any]]:
         """Events ('start', {id}), ('section', DraftSection)…, ('done', Draft); the draft is stored before 'done'.
 
-        ``flt`` must already be narrowed to the caller (``flt.with_access``) and ``guard`` drops any row the
-        caller may not see. Raises KeyError for an unknown template and LlmUnavailable for 'llm' without one.
+        ``owner`` is the caller's immutable principal id (``Principal.id``, not its name). ``flt`` must already
+        be narrowed to the caller (``flt.with_access``) and ``guard`` drops any row the caller may not see.
+        Raises KeyError for an unknown template and LlmUnavailable for 'llm' without one.
         """
         from search_api.drafting.llm import LlmUnavailable
 
@@ -142,11 +155,21 @@ class DraftService:
                 section = self.llm.write_section(template, spec, request.topic, rows)
             else:
                 section = self.extractive.write_section(spec, request.topic, rows, cache)
+            cited = [rows_by_chunk[c.chunk_id] for c in section.citations]
+            section.classification = highest_level(rows if request.mode == "llm" else cited)
             draft.sections.append(section)
             yield "section", section
-        draft.sources = _sources(draft, rows_by_chunk)
+        draft.sources = sources_of(draft, rows_by_chunk)
+        draft.classification = max((s.classification for s in draft.sections), default=Classification.UNCLASSIFIED)
         self.store.put(draft)
-        logger.info("draft %s (%s, %s): %d chunks cited", draft.id, template.key, request.mode, len(draft.sources))
+        logger.info(
+            "draft %s (%s, %s): %d documents cited, classification %s",
+            draft.id,
+            template.key,
+            request.mode,
+            len(draft.sources),
+            draft.classification.label,
+        )
         yield "done", draft
 
     def draft(self, request: DraftRequest, flt: SearchFilter, guard: Guard, owner: str) -> Draft:
@@ -159,8 +182,25 @@ class DraftService:
         return result
 
 
-def _sources(draft: Draft, rows: dict[int, dict[str, Any]]) -> list[Source]:
-    """Cited documents in order of first citation, each with the chunks cited."""
+def row_level(row: dict[str, Any]) -> Classification:
+    """A chunk row's classification; one that is missing or unreadable counts as the highest (fails closed)."""
+    value = row.get("classification")
+    try:
+        if value is None or isinstance(value, bool):
+            raise ValueError(value)
+        return Classification.parse(value)
+    except (TypeError, ValueError):
+        logger.warning("chunk %s has no readable classification (%r): marked TUYỆT MẬT", row.get("chunk_id"), value)
+        return Classification.TUYET_MAT
+
+
+def highest_level(rows: Iterable[dict[str, Any]]) -> Classification:
+    """The highest classification among ``rows`` (UNCLASSIFIED when there are none)."""
+    return max((row_level(r) for r in rows), default=Classification.UNCLASSIFIED)
+
+
+def sources_of(draft: Draft, rows: dict[int, dict[str, Any]]) -> list[Source]:
+    """Cited documents in order of first citation, each with the chunks cited and the highest level among them."""
     sources: dict[str, Source] = {}
     for cid in draft.cited_chunk_ids():
         row = rows[cid]
@@ -175,4 +215,5 @@ def _sources(draft: Draft, rows: dict[int, dict[str, Any]]) -> list[Source]:
             ),
         )
         src.chunk_ids.append(cid)
+        src.classification = max(src.classification, row_level(row))
     return list(sources.values())

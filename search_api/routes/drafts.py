@@ -76,7 +76,7 @@ def _events(
     except KeyError as exc:
         raise ApiError(404, "not_found", f"no template {body.template!r}") from exc
     try:
-        events = service.stream(body, flt, guard, principal.name)
+        events = service.stream(body, flt, guard, principal.id)
         first = next(events)
     except LlmUnavailable as exc:
         raise ApiError(503, "unavailable", str(exc)) from exc
@@ -145,7 +145,7 @@ def stream_draft(
 
 
 def _owned(service: DraftService, draft_id: str, principal: Principal) -> Draft:
-    draft = service.store.get(draft_id, principal.name)
+    draft = service.store.get(draft_id, principal.id)  # the immutable id: a re-added name owns nothing
     if draft is None:
         raise ApiError(404, "not_found", "no draft with this id")
     return draft
