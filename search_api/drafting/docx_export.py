@@ -1,10 +1,18 @@
-"""A draft as DOCX in the official layout: Times New Roman, header table, numbered sections, 'Nơi nhận'."""
+"""A draft as DOCX in the official layout: Times New Roman, header table, numbered sections, 'Nơi nhận'.
+
+A classified draft carries its marking ("TỐI MẬT") three ways, so that neither a reader nor a re-indexing
+loses it: (1) a bold line at the top left of the first page, where the "độ mật" stamp goes under the number
+column, written as the first paragraph of the body (before the header table) so that the identity extractor
+reads it as the document's first line; (2) the header of every page, first page included; (3) the document
+properties: category and content status are the label, keywords contain it. An unclassified draft has none.
+"""
 
 from __future__ import annotations
 
 import io
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -53,6 +61,21 @@ def _line(
     return para
 
 
+def _mark(doc: DocxDocument, marking: str) -> None:
+    """The marking in every page header (first-page and even-page headers too) and in the core properties."""
+    for section in doc.sections:
+        section.different_first_page_header_footer = False  # page 1 uses the same header as the rest
+        for header in (section.header, section.first_page_header, section.even_page_header):
+            header.is_linked_to_previous = False
+            para = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            _font(para.add_run(marking), SMALL, bold=True)
+            para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    props = doc.core_properties
+    props.category = marking
+    props.content_status = marking
+    props.keywords = f"{marking}; độ mật: {marking}"
+
+
 def to_docx(draft: Draft) -> bytes:
     """The draft as DOCX bytes (python-docx); opens in Word and LibreOffice."""
     doc = Document()
@@ -63,6 +86,10 @@ def to_docx(draft: Draft) -> bytes:
     _font(doc.styles["Normal"], SIZE)
     b = draft.blocks
     center = WD_ALIGN_PARAGRAPH.CENTER
+    if draft.marking:
+        _mark(doc, draft.marking)
+        # The first paragraph of the body: the parser reads the body before any header, in order.
+        _line(doc, draft.marking, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT).paragraph_format.space_after = Pt(6)
 
     table = doc.add_table(rows=1, cols=2)
     left, right = table.rows[0].cells

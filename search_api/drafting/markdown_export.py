@@ -1,4 +1,9 @@
-"""A draft as Markdown: header blocks, numbered sections with citations, sources, 'Nơi nhận'."""
+"""A draft as Markdown: marking, header blocks, numbered sections with citations, sources, 'Nơi nhận'.
+
+A classified draft opens with its marking alone on the first line (``**TỐI MẬT**``, then a blank line), where
+the identity extractor reads a document's marking: indexing the file again classifies it at the same level.
+Once at the top is enough for that; the marking is not repeated at the end.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ def source_line(i: int, number: str | None, title: str | None, issuer: str | Non
 def to_markdown(draft: Draft) -> str:
     """The whole draft as Markdown text (unsupported LLM paragraphs are marked, never dropped)."""
     b = draft.blocks
-    lines: list[str] = []
+    lines: list[str] = [f"**{draft.marking}**", ""] if draft.marking else []
     lines += [f"**{x}**  " for x in b.get("issuing_body", []) if x]
     lines.append(f"{b.get('number', '')}")
     lines.append("")
