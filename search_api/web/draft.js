@@ -4,13 +4,13 @@
 import { download, json, stream } from "./api.js";
 import { loadFacets, readFacets, renderFacets, toApiFilters } from "./facets.js";
 import { lang, t } from "./i18n.js";
-import { docHref, el, showError } from "./util.js";
+import { classificationLabel, classificationLevel, docHref, el, showError } from "./util.js";
 
 const $ = (id) => document.getElementById(id);
 const STREAM_PATH = "/drafts/stream";
 let templates = null;
 let facetsData = null;
-let draft = null; // {id, sections: [{heading, text, citations}], citations: [...], done, language}
+let draft = null; // {id, sections: [{heading, text, citations, classification}], citations, level, done}
 let running = false;
 
 /** Wire the form and download buttons once. */
@@ -99,7 +99,7 @@ async function generate() {
   }
   running = true;
   $("draft-submit").disabled = true;
-  draft = { id: null, sections: [], citations: [], done: false };
+  draft = { id: null, sections: [], citations: [], level: 0, done: false };
   renderDraft();
   status.replaceChildren(el("p", { class: "hint" }, t("draft.running")));
   try {
@@ -129,6 +129,7 @@ async function generate() {
 function onEvent(name, data) {
   if (name === "section" && data) {
     draft.sections.push(data);
+    raiseLevel(data); // classified text is marked as soon as it arrives, not only when the draft is done
     for (const c of data.citations || []) addCitation(c);
     for (const p of data.paragraphs || []) for (const c of p.citations || []) addCitation(c);
   } else if (name === "citation" && data) {
@@ -147,11 +148,22 @@ function accept(data) {
   draft.id = data.id || data.draft_id || draft.id;
   draft.title = data.title || draft.title;
   if (Array.isArray(data.sections) && data.sections.length >= draft.sections.length) draft.sections = data.sections;
+  raiseLevel(data);
+  for (const s of draft.sections) raiseLevel(s);
   for (const c of data.citations || []) addCitation(c);
   for (const s of draft.sections) {
     for (const c of s.citations || []) addCitation(c);
     for (const p of s.paragraphs || []) for (const c of p.citations || []) addCitation(c);
   }
+}
+
+/** The draft's level (0–3) only ever rises; an unreadable one counts as the highest (fails closed). */
+function raiseLevel(item) {
+  if (!item || (item.classification_level === undefined && item.classification === undefined)) return;
+  const level = Number.isInteger(item.classification_level)
+    ? item.classification_level
+    : classificationLevel(item.classification);
+  draft.level = Math.max(draft.level, level === null || level < 0 || level > 3 ? 3 : level);
 }
 
 function citationKey(c) {
@@ -189,6 +201,9 @@ function renderDraft() {
   const out = $("draft-output");
   out.hidden = !draft;
   if (!draft) return;
+  const marking = $("draft-marking");
+  marking.hidden = !draft.level;
+  marking.textContent = draft.level ? classificationLabel(String(draft.level)) : "";
   $("draft-title").textContent = draft.title || t("draft.result");
   $("draft-sections").replaceChildren(
     ...draft.sections.map((s) =>
