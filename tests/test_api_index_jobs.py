@@ -34,8 +34,20 @@ def app_settings(tmp_path: Path, corpus_index: Settings) -> Settings:
 
 
 @pytest.fixture()
-def client(app_settings: Settings, embedder) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    with TestClient(create_app(app_settings, embedder=embedder), base_url=BASE_URL, raise_server_exceptions=False) as c:
+def keys(app_settings: Settings) -> dict[str, str]:
+    """An admin (indexing always needs a keyed admin) and a reader, defined before the server starts."""
+    store = PrincipalStore(app_settings.index_dir / STORE_NAME)
+    _, admin = store.add("quan-tri", ["admin", "reader"], "mat")
+    _, reader = store.add("doc-gia", ["reader"], "unclassified")
+    store.close()
+    return {"admin": admin, "reader": reader}
+
+
+@pytest.fixture()
+def client(app_settings: Settings, keys: dict[str, str], embedder) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    app = create_app(app_settings, embedder=embedder)
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    with TestClient(app, base_url=BASE_URL, raise_server_exceptions=False, headers=admin) as c:
         yield c
 
 
@@ -72,7 +84,9 @@ def test_index_folder_while_searching(client: TestClient, tmp_path: Path) -> Non
 
 def test_upload_file_is_indexed(client: TestClient) -> None:
     text = NEW_DOCS["nq-0.md"].replace("chexanhlaichau0", "tainguyenmoi9")
-    resp = client.post("/api/v1/index", files={"file": ("tải lên.md", text.encode(), "text/markdown")})
+    upload = {"file": ("tải lên.md", text.encode(), "text/markdown")}
+    assert client.post("/api/v1/index", files=upload).status_code == 403  # no proof it comes from our page
+    resp = client.post("/api/v1/index", files=upload, headers={"X-Thammuu-Client": "test"})
     assert resp.status_code == 202, resp.text
     job = _wait(client, resp.json()["id"], [])
     assert job["status"] == "done" and job["report"]["added"] == 1
@@ -80,16 +94,16 @@ def test_upload_file_is_indexed(client: TestClient) -> None:
     assert "<mark>tainguyenmoi9</mark>" in hit["snippet"]
 
 
-def test_index_request_errors(client: TestClient, app_settings: Settings) -> None:
+def test_index_request_errors(client: TestClient, keys: dict[str, str]) -> None:
     resp = client.post("/api/v1/index", json={"path": "/no/such/folder"})
     assert resp.status_code == 422 and resp.json()["error"]["code"] == "path_not_found"
-    resp = client.post("/api/v1/index", files={"file": ("x.exe", b"MZ", "application/octet-stream")})
+    exe = {"file": ("x.exe", b"MZ", "application/octet-stream")}
+    resp = client.post("/api/v1/index", files=exe, headers={"X-Thammuu-Client": "test"})
     assert resp.status_code == 415 and resp.json()["error"]["code"] == "unsupported_format"
     assert client.get("/api/v1/index/jobs/nope").status_code == 404
-    store = PrincipalStore(app_settings.index_dir / STORE_NAME)
-    _, reader = store.add("doc-gia", ["reader"], "unclassified")
-    _, admin = store.add("quan-tri", ["admin"], "mat")
-    assert client.post("/api/v1/index", json={"path": "/tmp"}).json()["error"]["code"] == "unauthorized"
+    reader, admin = keys["reader"], keys["admin"]
+    anonymous = client.post("/api/v1/index", json={"path": "/tmp"}, headers={"Authorization": ""})
+    assert anonymous.json()["error"]["code"] == "unauthorized"
     resp = client.post("/api/v1/index", json={"path": "/no/such"}, headers={"Authorization": f"Bearer {reader}"})
     assert resp.status_code == 403 and resp.json()["error"]["code"] == "forbidden"
     resp = client.post("/api/v1/index", json={"path": "/no/such"}, headers={"Authorization": f"Bearer {admin}"})

@@ -182,7 +182,10 @@ def test_audit_endpoint_admin_only(env: Env) -> None:
     assert r.status_code == 200
     rows = r.json()["rows"]
     assert rows and all(row["principal"] == reader.name for row in rows)
-    assert rows[0]["endpoint"] == "search" and rows[0]["query"] == "kinh tế số"
+    refused, searched = rows[0], next(row for row in rows if row["endpoint"] == "search")
+    assert (refused["endpoint"], refused["http_status"], refused["status"]) == ("GET /api/v1/audit", 403, "refused")
+    assert "forbidden" in refused["detail"]
+    assert searched["query"] == "kinh tế số"
     assert reader_key not in r.text and admin_key not in r.text
     bad = env.client.get("/api/v1/audit", params={"since": "not-a-date"}, headers=_auth(admin_key))
     assert bad.status_code == 422 and "error" in bad.json()
