@@ -61,3 +61,14 @@ def test_audit_command(tmp_path: Path) -> None:
     code, out = _run("audit", "--since", "2999-01-01", "--json", "--index", str(index))
     assert code == 0 and json.loads(out) == []
     assert _run("audit", "--since", "yesterday", "--index", str(index))[0] == 2
+
+
+def test_revoke_warns_before_leaving_no_admin_or_no_principal(tmp_path: Path) -> None:
+    index = str(tmp_path / "index")
+    assert _run("users", "add", "root", "--role", "admin", "--clearance", "tuyet-mat", "--index", index)[0] == 0
+    assert _run("users", "add", "ana", "--role", "reader", "--clearance", "mat", "--index", index)[0] == 0
+    result = runner.invoke(app, ["users", "revoke", "root", "--index", index])
+    assert result.exit_code == 0 and "no active admin is left" in result.stderr
+    result = runner.invoke(app, ["users", "revoke", "ana", "--index", index])
+    assert result.exit_code == 0 and "no active principal is left" in result.stderr
+    assert "development mode" in result.stderr  # and says it never falls back to it
