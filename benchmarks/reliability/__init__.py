@@ -1,1 +1,1 @@
-"""Reliability and security checks run by hand (not in CI): leak sweep, API fuzzing, crash safety, soak, malformed files."""
+"""Reliability and security checks run by hand, not in CI: leaks, fuzzing, crash safety, soak, malformed files."""
