@@ -54,6 +54,7 @@ def get_principal(
         request.state.caller = _presented_key_id(key)
     principal = state.authenticate(key)  # raises Unauthenticated → 401
     request.state.principal_name = principal.name
+    request.state.principal_clearance = int(principal.clearance)
     return principal
 
 

@@ -96,7 +96,9 @@ class AppState:
         doc_ids: list[str],
     ) -> None:
         """Record one answered request in the audit log."""
-        self.audit_log.record(principal.name, endpoint, query, filters, chunk_ids, doc_ids)
+        self.audit_log.record(
+            principal.name, endpoint, query, filters, chunk_ids, doc_ids, clearance=int(principal.clearance)
+        )
 
     def _open(self) -> None:
         embedder = self.embedder()

@@ -80,3 +80,18 @@ def test_guard_drops_and_reports(audit: AuditLog, caplog: pytest.LogCaptureFixtu
     guard_warnings = [r for r in caplog.records if r.name.endswith(".guard") and r.levelno == logging.WARNING]
     assert len(guard_warnings) == 4
     assert guard_chunks(p, rows[:3], None, "search") == rows[:3]
+
+
+def test_admin_reads_rows_above_its_clearance_without_their_content(tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "store.sqlite")
+    audit.record("ana", "search", "kế hoạch tác chiến", {"doc_type": ["KH"]}, [4], ["tm-doc"], clearance=3)
+    audit.record("binh", "search", "kinh tế số", {}, [1], ["pub"], clearance=0)
+    audit.request("anonymous", "GET /api/v1/audit", 401, "unauthorized: a valid API key is required")
+    low = {r["principal"]: r for r in audit.query(viewer_clearance=1)}
+    assert low["ana"]["query"] == "[above your clearance]" and low["ana"]["doc_ids"] == [] and not low["ana"]["filters"]
+    assert low["ana"]["endpoint"] == "search" and low["ana"]["time"]  # who, when and where stay visible
+    assert low["binh"]["query"] == "kinh tế số" and low["binh"]["doc_ids"] == ["pub"]
+    assert low["anonymous"]["http_status"] == 401 and "unauthorized" in low["anonymous"]["detail"]
+    top = {r["principal"]: r for r in audit.query(viewer_clearance=3)}
+    assert top["ana"]["query"] == "kế hoạch tác chiến"
+    assert audit.query()[2]["query"] == "kế hoạch tác chiến"  # the local operator (CLI) reads everything

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
     doc_ids TEXT NOT NULL DEFAULT '[]',
     status TEXT NOT NULL DEFAULT 'ok',
     detail TEXT,
-    http_status INTEGER
+    http_status INTEGER,
+    clearance INTEGER NOT NULL DEFAULT 3
 );
 CREATE INDEX IF NOT EXISTS audit_log_principal ON audit_log(principal, time);
 CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log(time);
@@ -39,6 +40,8 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 """
 
+MAX_LEVEL = 3  # TUYỆT MẬT: what a row is classified as when nothing says otherwise
+REDACTED = "[above your clearance]"
 # An API key pasted into a query box or a filter must never be written down in clear.
 _KEY_RE = re.compile(r"tm_[0-9a-f]+_[A-Za-z0-9_\-]+")
 _SECRET_FIELDS = {"key", "api_key", "apikey", "authorization", "token", "secret", "password", "x-api-key"}
@@ -76,6 +79,8 @@ class AuditLog(SQLiteDatabase):
         columns = {r[1] for r in self.conn.execute("PRAGMA table_info(audit_log)")}
         if "http_status" not in columns:  # logs written before refused requests were audited
             self.conn.execute("ALTER TABLE audit_log ADD COLUMN http_status INTEGER")
+        if "clearance" not in columns:  # older rows: the requester's clearance is unknown, so the highest
+            self.conn.execute("ALTER TABLE audit_log ADD COLUMN clearance INTEGER NOT NULL DEFAULT 3")
 
     def _insert(
         self,
@@ -87,11 +92,12 @@ class AuditLog(SQLiteDatabase):
         doc_ids: Iterable[str],
         status: str,
         detail: str | None,
-        http_status: int | None = 200,
+        http_status: int | None,
+        clearance: int,
     ) -> None:
         self.conn.execute(
             "INSERT INTO audit_log(time, principal, endpoint, query, filters, chunk_ids, doc_ids, status, detail,"
-            " http_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " http_status, clearance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 _timestamp(datetime.now(UTC)),
                 principal,
@@ -103,6 +109,7 @@ class AuditLog(SQLiteDatabase):
                 status,
                 redact(detail),
                 http_status,
+                int(clearance),
             ),
         )
 
@@ -114,24 +121,38 @@ class AuditLog(SQLiteDatabase):
         filters: dict[str, Any] | None,
         chunk_ids: Iterable[int],
         doc_ids: Iterable[str],
+        clearance: int = MAX_LEVEL,
     ) -> None:
-        """Append one served request: the query, its filters and exactly what was returned."""
-        self._insert(principal_name, endpoint, query, filters or {}, chunk_ids, doc_ids, "ok", None)
+        """Append one served request: the query, its filters and exactly what was returned.
+
+        ``clearance`` is the requester's: the row is as classified as what that requester may see."""
+        self._insert(principal_name, endpoint, query, filters or {}, chunk_ids, doc_ids, "ok", None, 200, clearance)
 
     def incident(self, principal_name: str, endpoint: str, detail: str, doc_ids: Iterable[str] = ()) -> None:
-        """Append an access-control incident (a refused key, a row stopped by the response guard)."""
+        """Append an access-control incident (a row stopped by the response guard): classified at the top level,
+        since it names a document the requester should never have reached."""
         logger.warning("security incident on %s for %s: %s", endpoint, principal_name, redact(detail))
-        self._insert(principal_name, endpoint, None, {}, [], doc_ids, "incident", detail, None)
+        self._insert(principal_name, endpoint, None, {}, [], doc_ids, "incident", detail, None, MAX_LEVEL)
 
-    def request(self, principal_name: str, endpoint: str, http_status: int, reason: str | None = None) -> None:
+    def request(
+        self, principal_name: str, endpoint: str, http_status: int, reason: str | None = None, clearance: int = 0
+    ) -> None:
         """Append a request no service recorded: refused (4xx) or failed (5xx) ones with why, and other answers."""
         status = "ok" if http_status < 400 else "refused" if http_status < 500 else "failed"
-        self._insert(principal_name, endpoint, None, {}, [], [], status, reason, http_status)
+        self._insert(principal_name, endpoint, None, {}, [], [], status, reason, http_status, clearance)
 
     def query(
-        self, principal: str | None = None, since: datetime | None = None, limit: int = 1000
+        self,
+        principal: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+        viewer_clearance: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Rows newest first, optionally for one principal and from a time on."""
+        """Rows newest first, optionally for one principal and from a time on.
+
+        With ``viewer_clearance`` (an admin reading through the API), rows made by requesters cleared above the
+        viewer keep who, when, where and the status, but not the query, filters, ids or details: an admin
+        cleared for MẬT does not read a TUYỆT MẬT analyst's queries."""
         conds: list[str] = []
         params: list[object] = []
         if principal is not None:
@@ -149,5 +170,7 @@ class AuditLog(SQLiteDatabase):
             row = dict(r)
             for name in ("filters", "chunk_ids", "doc_ids"):
                 row[name] = json.loads(row[name])
+            if viewer_clearance is not None and int(row["clearance"]) > viewer_clearance:
+                row.update(query=REDACTED, filters={}, chunk_ids=[], doc_ids=[], detail=REDACTED)
             out.append(row)
         return out

@@ -87,6 +87,8 @@ class RequestAuditMiddleware:
     async def _record(self, state: dict[str, object], method: str, path: str, status: int, reason: str | None) -> None:
         endpoint = f"{method} {path[:300]}"
         try:
-            await anyio.to_thread.run_sync(self.audit_log.request, caller_of(state), endpoint, status, reason)
+            clearance = state.get("principal_clearance")
+            level = clearance if isinstance(clearance, int) else 0
+            await anyio.to_thread.run_sync(self.audit_log.request, caller_of(state), endpoint, status, reason, level)
         except Exception:  # the answer is already on its way; a broken audit log must be loud, not silent
             logger.exception("could not write the audit row for %s (%d)", endpoint, status)
