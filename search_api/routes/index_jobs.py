@@ -21,6 +21,16 @@ router = APIRouter(prefix="/api/v1/index", tags=["index"], responses=ERROR_RESPO
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 _BODY_DOC: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "X-Thammuu-Client",
+            "in": "header",
+            "required": False,
+            "description": "Any value: proves a multipart upload does not come from a foreign web page (a browser"
+            " sends it only for same-origin scripts). Needed for multipart unless Origin/Referer are this server.",
+            "schema": {"type": "string"},
+        }
+    ],
     "requestBody": {
         "required": True,
         "content": {
