@@ -254,10 +254,10 @@ def test_a_failing_record_is_reported_and_keeps_its_previous_version(
 
     real_identify = indexer.pipeline.identify
 
-    def identify(text: str, metadata: dict[str, Any]) -> Any:
-        if metadata.get("classification") == "???":
+    def identify(text: str, metadata: dict[str, Any], *args: Any) -> Any:
+        if metadata.get("classification") == "???":  # whatever identify() itself makes of it
             raise InvalidClassification("unreadable classification '???'")
-        return real_identify(text, metadata)
+        return real_identify(text, metadata, *args)
 
     monkeypatch.setattr(indexer.pipeline, "identify", identify)
     records[0] = {"id": "a", "text": note(30, "đã sửa"), "classification": "???"}
