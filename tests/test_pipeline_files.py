@@ -362,18 +362,22 @@ def test_flush_batch_size_is_a_setting(
         Settings(indexing={"flush_chunks": 0})  # type: ignore[arg-type]
 
 
-def test_unreadable_file_is_reported(pipeline: IndexPipeline, tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads everything")
+def test_unreadable_file_is_reported(pipeline: IndexPipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "docs"
     root.mkdir()
     (root / "locked.md").write_text(note(70), encoding="utf-8")
-    (root / "locked.md").chmod(0)
-    try:
-        report = pipeline.run([root])
-    finally:
-        (root / "locked.md").chmod(0o644)
+    (root / "open.md").write_text(note(71), encoding="utf-8")
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:  # as chmod 0 would, for any user (root reads everything)
+        if self.name == "locked.md":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    report = pipeline.run([root])
     assert report.failed == [(str(root / "locked.md"), "cannot read: Permission denied")]
+    assert report.added == 1
 
 
 def test_copied_tree_with_links_is_stable(pipeline: IndexPipeline, tmp_path: Path) -> None:
