@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS
+from conftest import BASE_URL, CORPUS
 from docx import Document
 from fastapi.testclient import TestClient
 
@@ -188,8 +188,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) 
         "plain": store.add("plain", ["drafter"], 0)[1],
         "moved": store.add("moved", ["drafter"], "toi mat")[1],
     }
-    # A loopback host name: the server answers only to the names it is bound to.
-    with TestClient(create_app(s, embedder=embedder), base_url="http://127.0.0.1") as client:
+    with TestClient(create_app(s, embedder=embedder), base_url=BASE_URL) as client:
         yield Env(client, store, keys, s, secret[0]["doc_id"])
 
 
