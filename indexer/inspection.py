@@ -63,7 +63,15 @@ def inspect_paths(paths: list[Path], settings: Settings, with_chunks: bool = Fal
         if not root.exists():
             yield {"source": str(root), "error": "path does not exist"}
             continue
-        for path in walk_sources(root.resolve(), registry):
+        refused: list[dict[str, Any]] = []
+
+        def refuse(path: Path, why: str, found: list[dict[str, Any]] = refused) -> None:
+            found.append({"source": str(path), "error": why})
+
+        base = root.resolve()
+        for path in walk_sources(base, registry, on_problem=refuse):
+            yield from refused  # links leaving the folder, dangling or looping: reported like any failure
+            refused.clear()
             try:
                 parsed_docs = parse_file(path, registry)
                 if isinstance(registry.get(path.suffix.lower()), JsonlParser):
@@ -72,10 +80,11 @@ def inspect_paths(paths: list[Path], settings: Settings, with_chunks: bool = Fal
                         doc = _document(parsed, record_doc_id(path, key), f"{path}#{key}", {})
                         yield _describe(doc, chunker, with_chunks)
                     continue
-                sidecar = sidecar_for(path)
+                sidecar = sidecar_for(path, base if base.is_dir() else base.parent)
                 overrides = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar else {}
                 doc = _document(parsed_docs[0], file_doc_id(path), str(path), overrides)
                 yield _describe(doc, chunker, with_chunks)
             except (IndexerError, ValueError) as exc:
                 logger.warning("cannot inspect %s: %s", path, exc)
                 yield {"source": str(path), "error": str(exc)}
+        yield from refused

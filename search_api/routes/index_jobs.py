@@ -46,7 +46,7 @@ _BODY_DOC: dict[str, Any] = {
                 }
             },
         },
-    }
+    },
 }
 
 
