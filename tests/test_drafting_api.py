@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from conftest import CORPUS
+from conftest import BASE_URL, CORPUS
 from docx import Document
 from fastapi.testclient import TestClient
 
@@ -55,7 +55,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) 
         "plain": store.add("plain", ["drafter"], 0)[1],
         "reader": store.add("reader", ["reader"], "tuyet mat")[1],
     }
-    with TestClient(create_app(s, embedder=embedder)) as client:
+    with TestClient(create_app(s, embedder=embedder), base_url=BASE_URL) as client:
         yield Env(client, keys, AuditLog(s.index_dir / STORE_NAME), secret[0]["doc_id"])
 
 
