@@ -40,8 +40,15 @@ class DraftRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    template: str = Field(min_length=1, examples=["bao-cao-so-ket"])
-    topic: str = Field(min_length=2, max_length=500, examples=["chuyển đổi số trong cơ quan đảng"])
+    template: str = Field(
+        min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["bao-cao-so-ket"]
+    )
+    topic: str = Field(
+        min_length=2,
+        max_length=500,
+        pattern=r"\w",  # at least one letter or digit: a topic of spaces or invisible marks is no topic
+        examples=["chuyển đổi số trong cơ quan đảng"],
+    )
     filters: SearchFilters = Field(default_factory=SearchFilters)
     language: str = Field("vi", pattern="^(vi|en|bn)$")
     mode: DraftMode = "extractive"

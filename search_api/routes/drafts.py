@@ -20,7 +20,7 @@ from search_api.drafting.models import Draft
 from search_api.drafting.service import DraftRequest, DraftService
 from search_api.drafting.templates import TemplateRegistry
 from search_api.errors import ApiError
-from search_api.schemas import ERROR_RESPONSES
+from search_api.schemas import ERROR_RESPONSES, ErrorResponse
 from search_api.security import guard_chunks
 from search_api.security.principals import Principal
 from search_api.services.search import to_filter
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["drafts"], responses=ERROR_RESPONSES)
 _lock = threading.Lock()
+NO_DRAFT: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "No such draft of yours"}}
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -124,7 +125,12 @@ def _sse(name: str, payload: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-@router.post("/drafts/stream", summary="Draft a report, streaming one server-sent event per finished section")
+@router.post(
+    "/drafts/stream",
+    summary="Draft a report, streaming one server-sent event per finished section",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "SSE"}},
+)
 def stream_draft(
     body: DraftRequest, principal: DrafterRoleDep, state: StateDep, service: DraftServiceDep
 ) -> StreamingResponse:
@@ -151,7 +157,12 @@ def _owned(service: DraftService, draft_id: str, principal: Principal) -> Draft:
     return draft
 
 
-@router.get("/drafts/{draft_id}.docx", summary="A draft as DOCX (official layout)")
+@router.get(
+    "/drafts/{draft_id}.docx",
+    summary="A draft as DOCX (official layout)",
+    response_class=Response,
+    responses={**NO_DRAFT, 200: {"content": {DOCX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}},
+)
 def draft_docx(draft_id: str, principal: DrafterRoleDep, service: DraftServiceDep) -> Response:
     """The caller's own draft as a Word document."""
     data = to_docx(_owned(service, draft_id, principal))
@@ -159,7 +170,12 @@ def draft_docx(draft_id: str, principal: DrafterRoleDep, service: DraftServiceDe
     return Response(data, media_type=DOCX_TYPE, headers=headers)
 
 
-@router.get("/drafts/{draft_id}.md", summary="A draft as Markdown")
+@router.get(
+    "/drafts/{draft_id}.md",
+    summary="A draft as Markdown",
+    response_class=Response,
+    responses={**NO_DRAFT, 200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
+)
 def draft_markdown(draft_id: str, principal: DrafterRoleDep, service: DraftServiceDep) -> Response:
     """The caller's own draft as Markdown text."""
     text = to_markdown(_owned(service, draft_id, principal))
@@ -167,7 +183,7 @@ def draft_markdown(draft_id: str, principal: DrafterRoleDep, service: DraftServi
     return Response(text, media_type="text/markdown; charset=utf-8", headers=headers)
 
 
-@router.get("/drafts/{draft_id}", summary="A draft as JSON")
+@router.get("/drafts/{draft_id}", summary="A draft as JSON", responses=NO_DRAFT)
 def get_draft(draft_id: str, principal: DrafterRoleDep, service: DraftServiceDep) -> dict[str, Any]:
     """The caller's own draft."""
     return _public(_owned(service, draft_id, principal))
