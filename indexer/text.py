@@ -96,6 +96,45 @@ def tokenize(text: str) -> list[str]:
     return [normalize_token(t) for t in _TOKEN_RE.findall(nfc(text)) if t.strip("_")]
 
 
+def _vietnamese_letters() -> tuple[frozenset[str], frozenset[str]]:
+    """(every marked Vietnamese letter, those no Western European language uses: ă â ê ô ơ ư đ, hook above,
+    dot below and their combinations), both cases."""
+    vowels = {"a": "aăâ", "e": "eê", "i": "i", "o": "oôơ", "u": "uư", "y": "y"}
+    tones = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # grave, acute, hook above, tilde, dot below
+    marked: set[str] = {"đ", "Đ"}
+    distinct: set[str] = {"đ", "Đ"}
+    for qualities in vowels.values():
+        for quality in qualities:
+            for tone in tones:
+                for letter in (quality, quality.upper()):
+                    c = unicodedata.normalize("NFC", letter + tone)
+                    if c.lower() == quality and not tone:
+                        if quality not in "aeiouy":
+                            marked.add(c)
+                            distinct.add(c)
+                        continue
+                    marked.add(c)
+                    if quality not in "aeiouy" or tone in ("\u0309", "\u0323"):
+                        distinct.add(c)
+    return frozenset(marked), frozenset(distinct)
+
+
+VIETNAMESE_MARKED, VIETNAMESE_ONLY = _vietnamese_letters()
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
 def has_vietnamese_diacritics(text: str) -> bool:
-    """True when the text carries any Vietnamese tone or quality mark or đ."""
-    return any(c in "đĐ" or (c > "\u007f" and c < "\u0250") or "\u1ea0" <= c <= "\u1ef9" for c in nfc(text))
+    """True when the text is written with Vietnamese marks.
+
+    A letter only Vietnamese uses (ă â ê ô ơ ư đ, a hook above or a dot below: "ở", "ạ") decides at once. The
+    marks Vietnamese shares with French or Spanish (à á ã è é …) count only when at least half of the words
+    carry a Vietnamese mark, so "café culture in Paris", "Müller", "20 °C" or a no-break space are not
+    Vietnamese while "cà phê" is."""
+    text = nfc(text)
+    if any(c in VIETNAMESE_ONLY for c in text):
+        return True
+    words = _WORDS.findall(text)
+    if not words:
+        return False
+    marked = sum(1 for w in words if any(c in VIETNAMESE_MARKED for c in w))
+    return marked > 0 and 2 * marked >= len(words)

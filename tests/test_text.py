@@ -39,3 +39,22 @@ def test_fold_maps_d_and_drops_accents_keeps_bengali_marks() -> None:
 def test_has_vietnamese_diacritics() -> None:
     assert has_vietnamese_diacritics("đảng")
     assert not has_vietnamese_diacritics("dang bo")
+
+
+@pytest.mark.parametrize(
+    ("text", "vietnamese"),
+    [
+        ("café culture in Paris", False),
+        ("Müller report on emissions", False),
+        ("temperature above 20 °C", False),
+        ("energy\u00a0transition", False),
+        ("résumé writing tips", False),
+        ("chuyển đổi số", True),
+        ("Hà Nội", True),
+        ("cà phê", True),
+        ("ở", True),
+        ("khoa hoc cong nghe", False),
+    ],
+)
+def test_vietnamese_marks_are_not_any_non_ascii_letter(text: str, vietnamese: bool) -> None:
+    assert has_vietnamese_diacritics(text) is vietnamese
