@@ -71,6 +71,14 @@ class Index:
         else:
             manifest.check_compatible(model, dimension)
             store = SQLiteStore(directory / STORE_NAME)
+            if manifest.follow_chunker(settings.chunking):
+                logger.warning(
+                    "the chunker changed (now %s, %d/%d characters): documents are re-chunked as they are indexed",
+                    manifest.chunker_version,
+                    manifest.chunk_size,
+                    manifest.chunk_overlap,
+                )
+                manifest.save(directory)
         return cls(directory, settings, manifest, store)
 
     def check_model(self, model: str, dimension: int) -> None:

@@ -9,9 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from indexer import __version__
+from indexer.config import ChunkingSettings
 from indexer.errors import IndexMismatch
 
 CHUNKER_VERSION = "structure-v4"
+
+
+def chunker_signature(chunking: ChunkingSettings) -> str:
+    """Everything that decides how a document is cut: part of each document's content hash."""
+    return f"{CHUNKER_VERSION}/{chunking.chunk_size}/{chunking.chunk_overlap}/{chunking.min_chunk}"
 MANIFEST_NAME = "manifest.json"
 
 
@@ -37,6 +43,19 @@ class Manifest:
                 f"{model!r} (dimension {dimension}) is configured; use the same model or re-index into a new "
                 "directory (THAMMUU_INDEX_DIR)"
             )
+
+    def follow_chunker(self, chunking: ChunkingSettings) -> bool:
+        """Record the configured chunker; True when it differs from the one that built the index.
+
+        A changed chunker is not refused: every document's content hash includes ``chunker_signature``, so the
+        next write run re-chunks each document (reusing the vectors of passages whose text did not change) and
+        the index is never left silently mixed.
+        """
+        wanted = (CHUNKER_VERSION, chunking.chunk_size, chunking.chunk_overlap)
+        if (self.chunker_version, self.chunk_size, self.chunk_overlap) == wanted:
+            return False
+        self.chunker_version, self.chunk_size, self.chunk_overlap = wanted
+        return True
 
     def save(self, directory: Path) -> None:
         tmp = directory / (MANIFEST_NAME + ".tmp")

@@ -29,7 +29,7 @@ from indexer.errors import IndexerError
 from indexer.identity import identify, merge_metadata
 from indexer.index import Index
 from indexer.interfaces import Embedder, Parser
-from indexer.manifest import CHUNKER_VERSION
+from indexer.manifest import CHUNKER_VERSION, chunker_signature
 from indexer.models import Chunk, Document, ParsedDocument
 from indexer.parsing import SIDECAR_SUFFIX, build_registry, is_supported, parse_file
 from indexer.parsing.jsonl_parser import JsonlParser, RecordProblem
@@ -116,8 +116,8 @@ def symlink_problem(link: Path, root: Path) -> str | None:
     return None
 
 
-def _hash(*parts: bytes) -> str:
-    h = hashlib.sha256(PIPELINE_VERSION.encode())
+def _hash(salt: str, *parts: bytes) -> str:
+    h = hashlib.sha256(salt.encode())
     for p in parts:
         h.update(p)
     return h.hexdigest()
@@ -197,6 +197,8 @@ class IndexPipeline:
         self.store = index.store
         self.registry = build_registry(settings.ocr)
         self.chunker = StructureChunker(settings.chunking)
+        # A document is unchanged only if its bytes and the way it is cut are: a new chunker re-chunks it.
+        self.salt = f"{PIPELINE_VERSION}/{chunker_signature(settings.chunking)}"
         self.flush_chunks = settings.indexing.flush_chunks
         self._pending: list[tuple[Document, str, list[Chunk], bool]] = []
         self._pending_chunks = 0
@@ -272,7 +274,7 @@ class IndexPipeline:
             raise IndexerError(reason)
         sidecar = sidecar_for(path, folder)
         side_bytes = sidecar.read_bytes() if sidecar else b""
-        content_hash = _hash(path.read_bytes(), side_bytes, (unit or "").encode())
+        content_hash = _hash(self.salt, path.read_bytes(), side_bytes, (unit or "").encode())
         old = self.store.hash_of(doc_id)
         if old == content_hash:
             report.unchanged += 1
@@ -312,7 +314,7 @@ class IndexPipeline:
             raise IndexerError(f"document id {doc_id!r} already taken in this run by {other}; rename the file or id")
         self._claimed[doc_id] = source
         record = json.dumps({"t": parsed.text, "m": parsed.metadata}, sort_keys=True, ensure_ascii=False)
-        content_hash = _hash(record.encode(), (unit or "").encode())
+        content_hash = _hash(self.salt, record.encode(), (unit or "").encode())
         old = self.store.hash_of(doc_id)
         if old == content_hash:
             report.unchanged += 1

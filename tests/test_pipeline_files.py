@@ -390,3 +390,36 @@ def test_copied_tree_with_links_is_stable(pipeline: IndexPipeline, tmp_path: Pat
     shutil.copytree(src, dst, symlinks=True)
     report = pipeline.run([dst])
     assert report.ok and report.added == 1
+
+
+def test_a_changed_chunker_rechunks_instead_of_mixing(index_settings: Settings, tmp_path: Path) -> None:
+    """Changing chunk_size re-chunks every document on the next run (the manifest follows); never a mixed index."""
+    from indexer.config import ChunkingSettings
+    from indexer.manifest import Manifest
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    long_text = "TỈNH ỦY BẮC NINH\n\n# BÁO CÁO\n\n" + "\n\n".join(
+        f"{i}. Nội dung thứ {i} về chuyển đổi số, cải cách hành chính và xây dựng chính quyền số ở cơ sở." * 3
+        for i in range(1, 30)
+    )
+    (folder / "bc.md").write_text(long_text, encoding="utf-8")
+    embedder = HashEmbedder()
+
+    def run(settings: Settings) -> tuple[IndexReport, int]:
+        idx = Index.open_or_create(settings, embedder.name, embedder.dimension)
+        try:
+            report = IndexPipeline(settings, embedder, idx).run([folder])
+            return report, idx.store.stats()["chunks"]
+        finally:
+            idx.close()
+
+    first, chunks_big = run(index_settings)
+    assert first.added == 1
+    small = index_settings.model_copy(update={"chunking": ChunkingSettings(chunk_size=400, chunk_overlap=50)})
+    second, chunks_small = run(small)
+    assert second.updated == 1 and second.unchanged == 0 and chunks_small > chunks_big
+    manifest = Manifest.load(index_settings.index_dir)
+    assert manifest is not None and (manifest.chunk_size, manifest.chunk_overlap) == (400, 50)
+    third, _ = run(small)
+    assert third.unchanged == 1 and third.chunks_embedded == 0
