@@ -26,8 +26,9 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -48,6 +49,7 @@ ROLE_SETS: dict[str, tuple[str, ...]] = {
 DOC_TYPES = (("NQ", "NGHỊ QUYẾT", "Nghị quyết"), ("KL", "KẾT LUẬN", "Kết luận"), ("CT", "CHỈ THỊ", "Chỉ thị"))
 TOPICS = ("chuyển đổi số", "cải cách hành chính", "xây dựng Đảng", "phát triển nông nghiệp")
 LETTERS = "bcdfghjklmnpqrstvwxz"
+ARCHIVE_FILE = "archive.json"
 
 
 def thammuu(*args: str) -> list[str]:
@@ -127,6 +129,31 @@ class Archive:
     outsiders: list[FixturePrincipal] = field(default_factory=list)  # anonymous, wrong key, revoked key
     unitless: str = "office-wide"
 
+    def save(self) -> None:
+        """Write the archive's description (test keys included) to ``archive.json`` so a rerun reuses it."""
+        data = {k: v for k, v in asdict(self).items() if k not in ("root", "corpus", "index", "dev_index")}
+        (self.root / ARCHIVE_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, root: Path) -> Archive:
+        """The archive ``build`` left in ``root``."""
+        data = json.loads((root / ARCHIVE_FILE).read_text(encoding="utf-8"))
+
+        def who(p: dict[str, Any]) -> FixturePrincipal:
+            units = None if p["units"] is None else tuple(p["units"])
+            return FixturePrincipal(p["name"], tuple(p["roles"]), p["clearance"], units, p["key"])
+
+        return cls(
+            root,
+            root / "corpus",
+            root / "index",
+            root / "dev-index",
+            [FixtureDoc(**d) for d in data["docs"]],
+            [who(p) for p in data["principals"]],
+            [who(p) for p in data["outsiders"]],
+            data["unitless"],
+        )
+
     def principal(self, name: str) -> FixturePrincipal:
         return next(p for p in [*self.principals, *self.outsiders] if p.name == name)
 
@@ -155,7 +182,7 @@ def generate_docs(per_cell: int = 2, seed: int = 7) -> list[FixtureDoc]:
     """``per_cell`` documents per level × (unit A, unit B, no unit): 24 by default."""
     rng = random.Random(seed)
     taken: set[str] = set()
-    docs = []
+    docs: list[FixtureDoc] = []
     for _, _, level in LEVELS:
         for unit in (*UNITS, None):
             for _ in range(per_cell):
@@ -308,15 +335,17 @@ def build(root: Path, per_cell: int = 2, seed: int = 7) -> Archive:
     read_back(docs, index)
     copy_index(index, dev_index)  # before any principal exists: the development-mode variant
     principals, outsiders = add_principals(index)
-    return Archive(root, corpus, index, dev_index, docs, principals, outsiders, unitless_policy())
+    arc = Archive(root, corpus, index, dev_index, docs, principals, outsiders, unitless_policy())
+    arc.save()
+    return arc
 
 
 @contextmanager
 def archive(workdir: Path | None = None, per_cell: int = 2, keep: bool = False) -> Iterator[Archive]:
-    """A freshly built archive in ``workdir`` (a temporary folder by default, removed unless ``keep``)."""
+    """The archive in ``workdir`` (built there once, reused after), or a fresh one in a temporary folder."""
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
-        yield build(workdir, per_cell)
+        yield Archive.load(workdir) if (workdir / ARCHIVE_FILE).is_file() else build(workdir, per_cell)
         return
     tmp = tempfile.mkdtemp(prefix="thammuu-reliability-")
     try:
