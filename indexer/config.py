@@ -149,8 +149,13 @@ class ApiSettings(BaseModel):
 
 
 class SecuritySettings(BaseModel):
-    """Access-control choices that are policy, not code."""
+    """Where principals and the audit log live, and access-control choices that are policy, not code."""
 
+    db: Path | None = Field(
+        None,
+        description="Security database (principals, keys, audit log); default security.sqlite beside the index"
+        " directory (var/security.sqlite), so a new index keeps its users and audit trail.",
+    )
     unitless_documents: Literal["office-wide", "all-units-only"] = Field(
         "office-wide",
         description="Who sees documents that name no owning unit: every principal ('office-wide'), or only"

@@ -26,20 +26,21 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from indexer.cli import fail, settings_for
-        from indexer.index import STORE_NAME
         from search_api.app import create_app
-        from search_api.security import PrincipalStore, SecurityError, check_bind
+        from search_api.security import SecurityError, check_bind
+        from search_api.security.database import open_security
 
         settings = settings_for(index)
         host = host or settings.api.host
         port = port or settings.api.port
         settings = settings.model_copy(update={"api": settings.api.model_copy(update={"host": host, "port": port})})
-        store = PrincipalStore(settings.index_dir / STORE_NAME)
+        store, audit = open_security(settings)
         try:
             check_bind(host, store)  # no open server on the network without principals
         except SecurityError as exc:
             fail(exc)
         finally:
             store.close()
+            audit.close()
         logger.info("serving %s on http://%s:%d (docs at /docs)", settings.index_dir, host, port)
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from indexer.index import STORE_NAME
 from search_api.security import AuditLog, PrincipalStore, SecurityError
+from search_api.security.database import open_security
 
 out = Console()
 err = Console(stderr=True)
@@ -21,10 +21,11 @@ IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index directory 
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 
-def _db(index: Path | None) -> Path:
+def _security(index: Path | None) -> tuple[PrincipalStore, AuditLog]:
+    """The security database of the index's settings (old security tables in the index are moved first)."""
     from indexer.cli import settings_for
 
-    return settings_for(index).index_dir / STORE_NAME
+    return open_security(settings_for(index))
 
 
 def _fail(exc: Exception) -> None:
@@ -45,7 +46,7 @@ def users_add(
 ) -> None:
     """Create a principal and print its API key once (only its hash is kept)."""
     try:
-        principal, key = PrincipalStore(_db(index)).add(name, role, clearance, unit or None)
+        principal, key = _security(index)[0].add(name, role, clearance, unit or None)
     except SecurityError as exc:
         _fail(exc)
     err.print(f"principal {principal.name} added; its key is shown once, store it now:")
@@ -54,7 +55,7 @@ def users_add(
 
 def users_list(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
     """List principals (never their keys)."""
-    rows = PrincipalStore(_db(index)).list()
+    rows = _security(index)[0].list()
     if json_out:
         _print_json(rows)
         return
@@ -74,7 +75,7 @@ def users_list(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
 
 def users_revoke(name: Annotated[str, typer.Argument(help="Principal to disable.")], index: IndexOpt = None) -> None:
     """Disable a principal and all its keys; warns when that leaves no admin, or no principal at all."""
-    store = PrincipalStore(_db(index))
+    store = _security(index)[0]
     try:
         store.revoke(name)
     except SecurityError as exc:
@@ -97,7 +98,7 @@ def users_rotate(
 ) -> None:
     """Issue a new key (printed once); the old one stops working at once."""
     try:
-        key = PrincipalStore(_db(index)).rotate(name)
+        key = _security(index)[0].rotate(name)
     except SecurityError as exc:
         _fail(exc)
     err.print(f"new key for {name}; the old key no longer works:")
@@ -105,18 +106,21 @@ def users_rotate(
 
 
 def audit_cmd(
+    ctx: typer.Context,
     principal: Annotated[str | None, typer.Option(help="Only this principal.")] = None,
     since: Annotated[str | None, typer.Option(help="Only rows from this ISO time on (UTC if no offset).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 1000,
     index: IndexOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Show the audit log: who asked what and which documents they were given."""
+    """Show the audit log: who asked what and which documents they were given (`audit verify`: check it)."""
+    if ctx.invoked_subcommand is not None:
+        return
     try:
         when = datetime.fromisoformat(since) if since else None
     except ValueError:
         _fail(ValueError(f"--since {since!r} is not an ISO date or time"))
-    rows = AuditLog(_db(index)).query(principal=principal, since=when, limit=limit)
+    rows = _security(index)[1].query(principal=principal, since=when, limit=limit)
     if json_out:
         _print_json(rows)
         return
@@ -127,6 +131,19 @@ def audit_cmd(
     out.print(table)
 
 
+def audit_verify(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first row edited, inserted or removed behind it."""
+    report = _security(index)[1].verify()
+    if json_out:
+        _print_json({"rows": report.rows, "intact": report.intact, "first_broken": report.first_broken})
+    elif report.intact:
+        err.print(f"audit log intact: {report.rows} rows, hash chain unbroken")
+    else:
+        err.print(f"[red]audit log broken at row {report.first_broken}[/red]: {report.reason}")
+    if not report.intact:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``users`` and ``audit`` to the ``thammuu`` command."""
     users = typer.Typer(help="Principals and API keys (access control).", no_args_is_help=True)
@@ -135,4 +152,7 @@ def register(app: typer.Typer) -> None:
     users.command("revoke")(users_revoke)
     users.command("rotate")(users_rotate)
     app.add_typer(users, name="users")
-    app.command("audit")(audit_cmd)
+    audit = typer.Typer(help="The append-only, hash-chained audit log.", invoke_without_command=True)
+    audit.callback()(audit_cmd)
+    audit.command("verify")(audit_verify)
+    app.add_typer(audit, name="audit")

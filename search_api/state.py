@@ -10,10 +10,11 @@ from typing import Any
 from indexer.config import Settings
 from indexer.embedding import shared_embedder
 from indexer.errors import IndexerError
-from indexer.index import STORE_NAME, Index
+from indexer.index import Index
 from indexer.interfaces import Embedder
 from indexer.retrieval import HybridRetriever
-from search_api.security import AuditLog, PrincipalStore, guard_chunks, is_loopback
+from search_api.security import guard_chunks, is_loopback
+from search_api.security.database import open_security
 from search_api.security.errors import Unauthenticated
 from search_api.security.principals import DEV_PRINCIPAL, Principal
 from search_api.services.jobs import IndexJobs
@@ -33,9 +34,7 @@ class AppState:
         self._retriever: HybridRetriever | None = None
         self._service: SearchService | None = None
         self.jobs = IndexJobs(settings, self.embedder)
-        db = settings.index_dir / STORE_NAME
-        self.principals = PrincipalStore(db)
-        self.audit_log = AuditLog(db)
+        self.principals, self.audit_log = open_security(settings)
         self.dev_mode = self._decide_dev_mode()
 
     def _decide_dev_mode(self) -> bool:

@@ -12,9 +12,9 @@ from conftest import BASE_URL
 from fastapi.testclient import TestClient
 
 from indexer.config import Settings
-from indexer.index import STORE_NAME
 from search_api.app import create_app
 from search_api.security import PrincipalStore
+from search_api.security.database import security_db_path
 
 NEW_DOCS = {
     f"nq-{i}.md": (
@@ -36,7 +36,7 @@ def app_settings(tmp_path: Path, corpus_index: Settings) -> Settings:
 @pytest.fixture()
 def keys(app_settings: Settings) -> dict[str, str]:
     """An admin (indexing always needs a keyed admin) and a reader, defined before the server starts."""
-    store = PrincipalStore(app_settings.index_dir / STORE_NAME)
+    store = PrincipalStore(security_db_path(app_settings))
     _, admin = store.add("quan-tri", ["admin", "reader"], "mat")
     _, reader = store.add("doc-gia", ["reader"], "unclassified")
     store.close()

@@ -14,8 +14,8 @@ from docx import Document
 from fastapi.testclient import TestClient
 
 from indexer.config import Settings
-from indexer.index import STORE_NAME
 from search_api.security import AuditLog, PrincipalStore
+from search_api.security.database import security_db_path
 
 FILES = [
     "bc-15-du-2024-bao-ve-chinh-tri-noi-bo-mat.md",
@@ -49,14 +49,14 @@ def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) 
     secret = idx.store.conn.execute("SELECT doc_id FROM documents WHERE classification > 0").fetchall()
     idx.close()
     assert len(secret) == 1
-    store = PrincipalStore(s.index_dir / STORE_NAME)
+    store = PrincipalStore(security_db_path(s))
     keys = {
         "cleared": store.add("cleared", ["drafter"], "mat")[1],
         "plain": store.add("plain", ["drafter"], 0)[1],
         "reader": store.add("reader", ["reader"], "tuyet mat")[1],
     }
     with TestClient(create_app(s, embedder=embedder), base_url=BASE_URL) as client:
-        yield Env(client, keys, AuditLog(s.index_dir / STORE_NAME), secret[0]["doc_id"])
+        yield Env(client, keys, AuditLog(security_db_path(s)), secret[0]["doc_id"])
 
 
 def _h(env: Env, who: str) -> dict[str, str]:

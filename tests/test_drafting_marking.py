@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 
 from indexer.config import Settings
 from indexer.identity import identify
-from indexer.index import STORE_NAME
 from indexer.models import Classification
 from indexer.parsing import build_registry, parse_file
 from search_api.drafting.docx_export import to_docx
@@ -26,6 +25,7 @@ from search_api.drafting.markdown_export import to_markdown
 from search_api.drafting.models import Citation, Draft, DraftSection, Paragraph
 from search_api.drafting.service import highest_level, row_level, sources_of
 from search_api.security import PrincipalStore
+from search_api.security.database import security_db_path
 
 SECRET_FILE = "bc-15-du-2024-bao-ve-chinh-tri-noi-bo-mat.md"  # marked MẬT in the corpus; TỐI MẬT here
 PUBLIC_FILES = ["nq-57-tw-2024-khoa-hoc-cong-nghe.md", "kl-21-tw-2023-xay-dung-dang.md"]
@@ -182,7 +182,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) 
     secret = idx.store.conn.execute("SELECT doc_id, classification FROM documents WHERE classification > 0").fetchall()
     idx.close()
     assert [int(r["classification"]) for r in secret] == [int(Classification.TOI_MAT)]
-    store = PrincipalStore(s.index_dir / STORE_NAME)
+    store = PrincipalStore(security_db_path(s))
     keys = {
         "secret": store.add("secret", ["drafter"], "toi mat")[1],
         "plain": store.add("plain", ["drafter"], 0)[1],

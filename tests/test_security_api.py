@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.config import Settings
-from indexer.index import STORE_NAME
 from indexer.models import Classification
 from search_api.security import AuditLog, Principal, PrincipalStore
+from search_api.security.database import security_db_path
 
 UNIT_A, UNIT_B = "Ban Tuyên giáo", "Ban Tổ chức"
 UNITS: list[str | None] = [UNIT_A, UNIT_B, None]
@@ -93,14 +93,14 @@ def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) 
     docs = {r["doc_id"]: by_stem[Path(r["source"]).stem] for r in rows}
     for r in rows:  # the sidecars were honoured, so the oracle below describes the index
         assert (r["classification"], r["unit"]) == (docs[r["doc_id"]].level, docs[r["doc_id"]].unit)
-    store = PrincipalStore(s.index_dir / STORE_NAME)
+    store = PrincipalStore(security_db_path(s))
     principals = []
     scopes: list[tuple[str, ...] | None] = [None, (UNIT_A,), (UNIT_B,), (UNIT_A, UNIT_B)]
     for n, (level, units) in enumerate(itertools.product(range(4), scopes)):
         roles = ["reader", "drafter"] + (["admin"] if n == 0 else [])
         principals.append(store.add(f"p{n}", roles, level, units))
     with TestClient(create_app(s, embedder=embedder), base_url=BASE_URL) as client:
-        yield Env(client, docs, principals, AuditLog(s.index_dir / STORE_NAME), store)
+        yield Env(client, docs, principals, AuditLog(security_db_path(s)), store)
 
 
 def _auth(key: str) -> dict[str, str]:

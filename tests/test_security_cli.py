@@ -7,7 +7,6 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from indexer.index import STORE_NAME
 from search_api.cli import app
 from search_api.security import AuditLog, PrincipalStore
 
@@ -27,7 +26,7 @@ def test_users_lifecycle(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, out
     key = out.strip().splitlines()[-1]
-    store = PrincipalStore(tmp_path / "index" / STORE_NAME)
+    store = PrincipalStore(tmp_path / "security.sqlite")
     principal = store.authenticate(key)
     assert principal is not None and principal.units == ("Ban Tuyên giáo",) and principal.clearance == 1
 
@@ -51,7 +50,7 @@ def test_users_lifecycle(tmp_path: Path) -> None:
 
 def test_audit_command(tmp_path: Path) -> None:
     index = tmp_path / "index"
-    audit = AuditLog(index / STORE_NAME)
+    audit = AuditLog(index.parent / "security.sqlite")
     audit.record("ana", "search", "kinh tế số", {}, [1, 2], ["d1"])
     audit.record("binh", "document", "", {}, [3], ["d2"])
     code, out = _run("audit", "--principal", "ana", "--json", "--index", str(index))

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from indexer.config import Settings
 from search_api.app import create_app
 from search_api.security import AuditLog, PrincipalStore
+from search_api.security.database import security_db_path
 from search_api.security.http_guard import allowed_host_names, host_name, json_depth_exceeds, unstorable_text
 
 BASE = "http://127.0.0.1:8000"
@@ -36,11 +37,11 @@ def dev(dev_settings: Settings) -> Iterator[TestClient]:
 
 
 def _store(settings: Settings) -> PrincipalStore:
-    return PrincipalStore(settings.index_dir / "store.sqlite")
+    return PrincipalStore(security_db_path(settings))
 
 
 def _audit_rows(settings: Settings) -> list[dict]:  # type: ignore[type-arg]
-    return AuditLog(settings.index_dir / "store.sqlite").query()
+    return AuditLog(security_db_path(settings)).query()
 
 
 def _auth(key: str) -> dict[str, str]:

@@ -329,12 +329,11 @@ def test_phone_layout_has_no_horizontal_scroll(browser: Any, server: str) -> Non
 
 def test_api_key_form(browser: Any, corpus_index: Settings, embedder: Any, tmp_path: Path) -> None:
     """With principals defined a 401 shows the key form; the key goes in a Bearer header, never the URL."""
-    from indexer.index import STORE_NAME
     from search_api.security import PrincipalStore
 
     index_dir = tmp_path / "index"
     shutil.copytree(corpus_index.index_dir, index_dir)
-    store = PrincipalStore(index_dir / STORE_NAME)
+    store = PrincipalStore(index_dir.parent / "security.sqlite")  # the default beside the index
     _, key = store.add("analyst", ["reader", "drafter"], "MẬT")
     store.close()
     with LiveServer(corpus_index.model_copy(update={"index_dir": index_dir}), embedder) as live:

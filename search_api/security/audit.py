@@ -1,14 +1,20 @@
-"""Append-only audit log of every request and every access-control incident, in the index's SQLite database.
+"""Append-only, tamper-evident audit log of every request and every access-control incident.
 
+It lives in the security database (beside the index, never inside it: a new index keeps the whole trail).
 Append-only is enforced by SQLite itself: triggers abort any UPDATE or DELETE on the table, whoever issues it.
+Tamper-evident: each row carries the sha256 of its own content chained to the previous row's hash, so a row
+edited, inserted or removed behind SQLite's back (triggers dropped, the file patched) breaks the chain from that
+row on; ``verify`` (``thammuu audit verify``) names the first broken row.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +36,9 @@ CREATE TABLE IF NOT EXISTS audit_log (
     status TEXT NOT NULL DEFAULT 'ok',
     detail TEXT,
     http_status INTEGER,
-    clearance INTEGER NOT NULL DEFAULT 3
+    clearance INTEGER NOT NULL DEFAULT 3,
+    prev_hash TEXT,
+    row_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_log_principal ON audit_log(principal, time);
 CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log(time);
@@ -69,6 +77,41 @@ def _timestamp(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+GENESIS = "0" * 64
+CHAINED_COLUMNS = (
+    "time",
+    "principal",
+    "endpoint",
+    "query",
+    "filters",
+    "chunk_ids",
+    "doc_ids",
+    "status",
+    "detail",
+    "http_status",
+    "clearance",
+)
+
+
+def row_hash(prev: str, values: tuple[Any, ...]) -> str:
+    """sha256 of the previous row's hash and this row's values (canonical JSON)."""
+    payload = json.dumps([prev, *values], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What ``AuditLog.verify`` found: rows read and the id of the first broken one (None when intact)."""
+
+    rows: int
+    first_broken: int | None
+    reason: str
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken is None
+
+
 class AuditLog(SQLiteDatabase):
     """Who asked what and which chunks and documents they were given; thread-safe, append-only."""
 
@@ -81,6 +124,9 @@ class AuditLog(SQLiteDatabase):
             self.conn.execute("ALTER TABLE audit_log ADD COLUMN http_status INTEGER")
         if "clearance" not in columns:  # older rows: the requester's clearance is unknown, so the highest
             self.conn.execute("ALTER TABLE audit_log ADD COLUMN clearance INTEGER NOT NULL DEFAULT 3")
+        for column in ("prev_hash", "row_hash"):
+            if column not in columns:
+                self.conn.execute(f"ALTER TABLE audit_log ADD COLUMN {column} TEXT")
 
     def _insert(
         self,
@@ -95,23 +141,48 @@ class AuditLog(SQLiteDatabase):
         http_status: int | None,
         clearance: int,
     ) -> None:
-        self.conn.execute(
-            "INSERT INTO audit_log(time, principal, endpoint, query, filters, chunk_ids, doc_ids, status, detail,"
-            " http_status, clearance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                _timestamp(datetime.now(UTC)),
-                principal,
-                endpoint,
-                redact(query),
-                json.dumps(_redact_obj(filters or {}), ensure_ascii=False, default=str),
-                json.dumps([int(c) for c in chunk_ids]),
-                json.dumps([str(d) for d in doc_ids], ensure_ascii=False),
-                status,
-                redact(detail),
-                http_status,
-                int(clearance),
-            ),
+        values = (
+            _timestamp(datetime.now(UTC)),
+            principal,
+            endpoint,
+            redact(query),
+            json.dumps(_redact_obj(filters or {}), ensure_ascii=False, default=str),
+            json.dumps([int(c) for c in chunk_ids]),
+            json.dumps([str(d) for d in doc_ids], ensure_ascii=False),
+            status,
+            redact(detail),
+            http_status,
+            int(clearance),
         )
+        self.append(values)
+
+    def append(self, values: tuple[Any, ...]) -> None:
+        """Append one row of ``CHAINED_COLUMNS`` values, chained to the last row (one writer at a time, across
+        processes too: the previous hash is read inside the write transaction)."""
+        with self.transaction() as conn:
+            last = conn.execute("SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+            prev = (last[0] if last else None) or GENESIS
+            conn.execute(
+                f"INSERT INTO audit_log({', '.join(CHAINED_COLUMNS)}, prev_hash, row_hash)"
+                f" VALUES ({', '.join('?' * (len(CHAINED_COLUMNS) + 2))})",
+                (*values, prev, row_hash(prev, values)),
+            )
+
+    def verify(self) -> ChainReport:
+        """Walk the chain in order; the first row whose hash does not follow from its content and predecessor."""
+        prev = GENESIS
+        count = 0
+        for row in self.conn.execute(
+            f"SELECT id, {', '.join(CHAINED_COLUMNS)}, prev_hash, row_hash FROM audit_log ORDER BY id"
+        ):
+            count += 1
+            values = tuple(row[1 : 1 + len(CHAINED_COLUMNS)])
+            if row["prev_hash"] != prev:
+                return ChainReport(count, int(row["id"]), "a row before it was removed or the chain was re-linked")
+            if row["row_hash"] != row_hash(prev, values):
+                return ChainReport(count, int(row["id"]), "its content was changed after it was written")
+            prev = row["row_hash"]
+        return ChainReport(count, None, "")
 
     def record(
         self,

@@ -1,4 +1,4 @@
-"""Principals and their API keys in the index's SQLite database; keys are stored only as hashes.
+"""Principals and their API keys in the security database (see ``database``); keys are stored only as hashes.
 
 A key is ``tm_<key id>_<secret>``: the id (public, 48 bits) finds the row, the secret (256 random bits) proves
 possession. Only sha256(key) is stored. A slow hash (scrypt, pbkdf2) protects low-entropy passwords from
@@ -84,15 +84,15 @@ def _normalise_roles(roles: Iterable[str]) -> frozenset[str]:
 
 
 class PrincipalStore(SQLiteDatabase):
-    """Principals and hashed API keys, in tables beside the index in ``store.sqlite``; thread-safe."""
+    """Principals and hashed API keys in the security database; thread-safe."""
 
     def __init__(self, db_path: Path) -> None:
         super().__init__(db_path)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.conn.executescript(DDL)
-        self._migrate()
+        self.ensure_ids()
 
-    def _migrate(self) -> None:
+    def ensure_ids(self) -> None:
         """Give principals made before immutable ids existed one (once; their drafts were in memory only)."""
         with self.transaction() as conn:
             columns = {r[1] for r in conn.execute("PRAGMA table_info(principals)")}
