@@ -173,8 +173,13 @@ def test_health_is_open_but_counts_only_what_the_caller_sees(env: Env) -> None:
 
 
 def test_audit_endpoint_admin_only(env: Env) -> None:
-    admin, admin_key = env.principals[0]  # p0 holds the admin role
-    reader, reader_key = env.principals[-1]
+    admin, admin_key = env.principals[0]  # p0 holds the admin role, cleared for unclassified only
+    reader, reader_key = env.principals[1]  # unclassified too: the admin reads its rows in full
+    secret_reader, secret_key = env.principals[-1]  # TUYỆT MẬT: the admin reads who and when, not what
+    env.client.post("/api/v1/search", json={"query": "kế hoạch mật"}, headers=_auth(secret_key))
+    r = env.client.get("/api/v1/audit", params={"principal": secret_reader.name}, headers=_auth(admin_key))
+    hidden = next(row for row in r.json()["rows"] if row["endpoint"] == "search")
+    assert hidden["query"] == "[above your clearance]" and hidden["doc_ids"] == [] and "kế hoạch" not in r.text
     env.client.post("/api/v1/search", json={"query": "kinh tế số"}, headers=_auth(reader_key))
     assert env.client.get("/api/v1/audit", headers=_auth(reader_key)).status_code == 403
     assert env.client.get("/api/v1/audit").status_code == 401
