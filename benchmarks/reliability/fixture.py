@@ -50,6 +50,9 @@ DOC_TYPES = (("NQ", "NGHỊ QUYẾT", "Nghị quyết"), ("KL", "KẾT LUẬN", 
 TOPICS = ("chuyển đổi số", "cải cách hành chính", "xây dựng Đảng", "phát triển nông nghiệp")
 LETTERS = "bcdfghjklmnpqrstvwxz"
 ARCHIVE_FILE = "archive.json"
+# Each index in a folder of its own: the security database (principals, audit) lives beside the index directory.
+KEYED, DEV_INDEX = Path("keyed/index"), Path("dev/index")
+SECURITY_DB = "security.sqlite"
 
 
 def thammuu(*args: str) -> list[str]:
@@ -146,8 +149,8 @@ class Archive:
         return cls(
             root,
             root / "corpus",
-            root / "index",
-            root / "dev-index",
+            root / KEYED,
+            root / DEV_INDEX,
             [FixtureDoc(**d) for d in data["docs"]],
             [who(p) for p in data["principals"]],
             [who(p) for p in data["outsiders"]],
@@ -254,6 +257,29 @@ def write_corpus(docs: list[FixtureDoc], folder: Path) -> None:
             sidecar.write_text(json.dumps({"unit": doc.unit}, ensure_ascii=False), encoding="utf-8")
 
 
+def env_with(**overrides: str) -> dict[str, str]:
+    """This process's environment with ``THAMMUU_*`` overrides."""
+    return {**os.environ, **overrides}
+
+
+def index_env(index: Path, **overrides: str) -> dict[str, str]:
+    """The environment for commands and servers on ``index``: its own security database, named explicitly."""
+    return env_with(THAMMUU_SECURITY__DB=str(index.parent / SECURITY_DB), **overrides)
+
+
+def copy_served_index(index: Path, target: Path) -> None:
+    """A consistent copy of an index and of its security database (principals, keys), for a server to change."""
+    copy_index(index, target)
+    source = index.parent / SECURITY_DB
+    if source.is_file():
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dst = sqlite3.connect(target.parent / SECURITY_DB)
+        with dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> str:
     """Run a ``thammuu`` command; its stdout (raises with stderr's tail on failure)."""
     done = subprocess.run(thammuu(*args), capture_output=True, text=True, timeout=timeout, env=env, check=False)
@@ -293,6 +319,7 @@ def read_back(docs: list[FixtureDoc], index: Path) -> None:
 
 def add_principals(index: Path) -> tuple[list[FixturePrincipal], list[FixturePrincipal]]:
     """Every clearance × unit scope × role set through ``thammuu users add``, plus the outsiders."""
+    env = index_env(index)
     made = []
     for clearance, _, level in LEVELS:
         for scope, units in SCOPES.items():
@@ -301,17 +328,16 @@ def add_principals(index: Path) -> tuple[list[FixturePrincipal], list[FixturePri
                 args = ["users", "add", name, "--clearance", clearance, "--index", str(index)]
                 args += [a for r in roles for a in ("--role", r)]
                 args += [a for u in units or () for a in ("--unit", u)]
-                key = run_cli(*args).strip().splitlines()[-1].strip()
+                key = run_cli(*args, env=env).strip().splitlines()[-1].strip()
                 made.append(FixturePrincipal(name, roles, level, units, key))
-    revoked_key = run_cli(
-        "users", "add", "revoked", "--role", "admin", "--clearance", "tuyet-mat", "--index", str(index)
-    ).split()[-1]
-    run_cli("users", "revoke", "revoked", "--index", str(index))
+    revoked = ["--index", str(index)]
+    revoked_key = run_cli("users", "add", "revoked", "--role", "admin", "--clearance", "tuyet-mat", *revoked, env=env)
+    run_cli("users", "revoke", "revoked", *revoked, env=env)
     outsiders = [
         FixturePrincipal("anonymous"),
         FixturePrincipal("wrong-key", key="tm_000000000000_" + "A" * 43),
         FixturePrincipal("malformed-key", key="not-a-key"),
-        FixturePrincipal("revoked-key", key=revoked_key),
+        FixturePrincipal("revoked-key", key=revoked_key.split()[-1]),
     ]
     return made, outsiders
 
@@ -326,14 +352,14 @@ def unitless_policy() -> str:
 
 def build(root: Path, per_cell: int = 2, seed: int = 7) -> Archive:
     """Corpus, index (``thammuu index``, real model), a principal-less copy for development mode, principals."""
-    corpus, index, dev_index = root / "corpus", root / "index", root / "dev-index"
+    corpus, index, dev_index = root / "corpus", root / KEYED, root / DEV_INDEX
     docs = generate_docs(per_cell, seed)
     write_corpus(docs, corpus)
     t = time.perf_counter()
-    report = json.loads(run_cli("index", str(corpus), "--index", str(index), "--json"))
+    report = json.loads(run_cli("index", str(corpus), "--index", str(index), "--json", env=index_env(index)))
     logger.info("indexed %d documents in %.1f s: %s", len(docs), time.perf_counter() - t, report)
     read_back(docs, index)
-    copy_index(index, dev_index)  # before any principal exists: the development-mode variant
+    copy_served_index(index, dev_index)  # before any principal exists: the development-mode variant
     principals, outsiders = add_principals(index)
     arc = Archive(root, corpus, index, dev_index, docs, principals, outsiders, unitless_policy())
     arc.save()
@@ -414,8 +440,8 @@ def stop_server(server: Server) -> None:
 
 @contextmanager
 def serve(index: Path, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[Server]:
-    """A server on ``index`` for the duration of the block; its log beside the index by default."""
-    server = start_server(index, log or index.parent / f"{index.name}-server.log", env)
+    """A server on ``index`` for the block (its own security database unless ``env`` says); log beside it."""
+    server = start_server(index, log or index.parent / "server.log", env or index_env(index))
     try:
         yield server
     finally:
@@ -427,11 +453,6 @@ def fixture(workdir: Path | None = None, dev: bool = False, keep: bool = False) 
     """An archive and a server on it: keyed (principals) or, with ``dev``, the principal-less copy."""
     with archive(workdir, keep=keep) as arc, serve(arc.dev_index if dev else arc.index) as srv:
         yield arc, srv
-
-
-def env_with(**overrides: str) -> dict[str, str]:
-    """This process's environment with ``THAMMUU_*`` overrides."""
-    return {**os.environ, **overrides}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -449,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
             with serve(index) as srv:
                 top = arc.principals[-1]
                 health = httpx.get(f"{srv.url}/api/v1/health", headers=top.headers, timeout=30).json()
-                sys.stdout.write(f"{index.name}: {json.dumps(health, ensure_ascii=False)}\n")
+                sys.stdout.write(f"{index}: {json.dumps(health, ensure_ascii=False)}\n")
     return 0
 
 
