@@ -26,13 +26,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks.index_throughput import subset_corpus
 from benchmarks.metrics import machine_label
-from benchmarks.reliability.fixture import env_with, thammuu
+from benchmarks.reliability.fixture import env_with, finish, setup_logging, thammuu
 
 logger = logging.getLogger(__name__)
 
@@ -358,12 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.driver:
         return drive(*args.driver)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    setup_logging()
     result = run(args.embedder, args.kills, args.articles, args.flush_chunks, args.data, args.workdir, args.seed)
-    sys.stdout.write(result.to_markdown())
-    if args.json:
-        args.json.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False), encoding="utf-8")
-    return 0 if result.ok else 1
+    return finish(result, args.json)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -455,6 +455,30 @@ def fixture(workdir: Path | None = None, dev: bool = False, keep: bool = False) 
         yield arc, srv
 
 
+class Reportable(Protocol):
+    """A check's result: its Markdown section and whether it met its goal."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    def to_markdown(self) -> str: ...
+
+
+def setup_logging() -> None:
+    """Logging of the suite's command lines: INFO to stderr, without one line per HTTP request."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def finish(result: Reportable, json_path: Path | None) -> int:
+    """Print the result's Markdown, write its JSON if asked; exit status 0 when it met its goal."""
+    sys.stdout.write(result.to_markdown())
+    if json_path is not None:
+        data = asdict(result)  # type: ignore[call-overload]
+        json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    return 0 if result.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the fixture, start both servers in turn, print what they report, stop."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -462,8 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-cell", type=int, default=2, help="Documents per level × unit cell (3 units).")
     ap.add_argument("--keep", action="store_true", help="Keep the temporary folder.")
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging()
     with archive(args.workdir, args.per_cell, args.keep) as arc:
         logger.info("archive %s: %d documents, %d principals", arc.root, len(arc.docs), len(arc.principals))
         for index in (arc.index, arc.dev_index):

@@ -22,14 +22,14 @@ import sys
 import time
 from collections import Counter
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from benchmarks.metrics import machine_label
-from benchmarks.reliability.fixture import Archive, FixturePrincipal, archive, serve
+from benchmarks.reliability.fixture import Archive, FixturePrincipal, archive, finish, serve, setup_logging
 
 logger = logging.getLogger(__name__)
 
@@ -295,14 +295,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="Build the archive here (kept) instead of a temporary folder.")
     ap.add_argument("--json", type=Path, help="Also write the result as JSON here.")
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging()
     modes = tuple(args.modes.split(","))
     result = run(None, args.max_examples, modes, args.draft_examples, args.seed, args.timeout, args.workdir)
-    sys.stdout.write(result.to_markdown())
-    if args.json:
-        args.json.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False), encoding="utf-8")
-    return 0 if result.ok else 1
+    return finish(result, args.json)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import time
 import unicodedata
 import zipfile
 from contextlib import ExitStack, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlencode
@@ -37,7 +37,17 @@ from urllib.parse import unquote, urlencode
 import httpx
 
 from benchmarks.metrics import machine_label
-from benchmarks.reliability.fixture import DEV, Archive, FixtureDoc, FixturePrincipal, archive, made_up_words, serve
+from benchmarks.reliability.fixture import (
+    DEV,
+    Archive,
+    FixtureDoc,
+    FixturePrincipal,
+    archive,
+    finish,
+    made_up_words,
+    serve,
+    setup_logging,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -513,13 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="Build the archive here (kept) instead of a temporary folder.")
     ap.add_argument("--json", type=Path, help="Also write the result as JSON here.")
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging()
     result = run(None, args.requests, tuple(args.modes.split(",")), args.timing_samples, args.max_seconds, args.workdir)
-    sys.stdout.write(result.to_markdown())
-    if args.json:
-        args.json.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False), encoding="utf-8")
-    return 0 if result.ok else 1
+    return finish(result, args.json)
 
 
 if __name__ == "__main__":

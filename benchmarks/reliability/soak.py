@@ -13,7 +13,6 @@ included), requests/s, commits during the soak, the job's outcome and report.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import shutil
 import statistics
@@ -21,7 +20,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,16 @@ import httpx
 from benchmarks.index_throughput import subset_corpus
 from benchmarks.load import _pct
 from benchmarks.metrics import load_queries, machine_label
-from benchmarks.reliability.fixture import Archive, FixturePrincipal, archive, copy_served_index, index_env, serve
+from benchmarks.reliability.fixture import (
+    Archive,
+    FixturePrincipal,
+    archive,
+    copy_served_index,
+    finish,
+    index_env,
+    serve,
+    setup_logging,
+)
 from benchmarks.reliability.leaks import describe, find_leaks, query_forms, response_text
 
 logger = logging.getLogger(__name__)
@@ -208,13 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="Build the archive here (kept) instead of a temporary folder.")
     ap.add_argument("--json", type=Path, help="Also write the result as JSON here.")
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging()
     result = run(None, args.clients, args.seconds, args.articles, args.flush_chunks, args.data, args.workdir)
-    sys.stdout.write(result.to_markdown())
-    if args.json:
-        args.json.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False), encoding="utf-8")
-    return 0 if result.ok else 1
+    return finish(result, args.json)
 
 
 if __name__ == "__main__":
