@@ -475,7 +475,8 @@ def finish(result: Reportable, json_path: Path | None) -> int:
     sys.stdout.write(result.to_markdown())
     if json_path is not None:
         data = asdict(result)  # type: ignore[call-overload]
-        json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+        json_path.write_text(text, encoding="utf-8", errors="backslashreplace")  # lone surrogates of odd file names
     return 0 if result.ok else 1
 
 
