@@ -258,7 +258,7 @@ def alive(url: str) -> bool:
 
 def run(
     arc: Archive | None = None,
-    max_examples: int = 150,
+    max_examples: int = 200,
     modes: tuple[str, ...] = MODES,
     draft_examples: int = 10,
     seed: int = 1,
@@ -287,7 +287,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--max-examples", type=int, default=150, help="Examples per operation and phase.")
+    ap.add_argument("--max-examples", type=int, default=200, help="Examples per operation (≥ 2,000 cases a mode).")
     ap.add_argument("--draft-examples", type=int, default=10, help="Examples for the (slow) drafting operations.")
     ap.add_argument("--modes", default=",".join(MODES), help="Comma-separated of dev, reader, admin, anonymous.")
     ap.add_argument("--seed", type=int, default=1, help="schemathesis seed (reproducible runs).")

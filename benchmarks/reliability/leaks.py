@@ -262,6 +262,7 @@ def request_plan(arc: Archive, who: FixturePrincipal, missing: list[str], drafts
                 {"number": doc.number},
                 {"doc_type": [doc.doc_type]},
                 {"date_from": doc.issued, "date_to": doc.issued},
+                {"date_from": "2031-01-01", "date_to": doc.issued},  # reversed: refused, never a 500
             ):
                 searches.append(("POST", "/api/v1/search", {"query": "chuyển đổi số", "mode": mode, "filters": flt}))
     facets: list[Spec] = [
@@ -273,6 +274,8 @@ def request_plan(arc: Archive, who: FixturePrincipal, missing: list[str], drafts
             {"q": doc.number},
             {"doc_type": doc.doc_type},
             {"number": doc.number},
+            {"q": doc.canary, "date_from": doc.issued, "date_to": doc.issued},
+            {"date_from": "2031-01-01", "date_to": doc.issued},
         )
     ]
     reads: list[Spec] = [

@@ -1,7 +1,7 @@
 """The reliability and security suite's one entry point: ``benchmarks/results/reliability.md`` (and ``.json``).
 
-Run by hand, never in CI. Full run (about 75 minutes on 2 cores, most of it fuzzing and crash runs with the real
-model): ``python -m benchmarks.reliability.run_all``. A quick check of every part (about 12 minutes):
+Run by hand, never in CI. Full run (about 40 minutes on 2 cores; the crash runs, each loading the real model,
+take a third): ``python -m benchmarks.reliability.run_all``. A quick check of every part (about 5 minutes):
 ``python -m benchmarks.reliability.run_all --smoke --out /tmp/reliability.md``.
 
 Parts: ``leaks`` (every caller × endpoint on the canary archive), ``fuzz`` (schemathesis in four auth modes),
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--smoke", action="store_true", help=f"Tiny parameters for a quick check: {SMOKE}.")
     ap.add_argument("--leak-requests", type=int, default=40, help="leaks: requests per caller.")
     ap.add_argument("--timing-samples", type=int, default=200, help="leaks: 404 latency samples per kind.")
-    ap.add_argument("--max-examples", type=int, default=150, help="fuzz: examples per operation.")
+    ap.add_argument("--max-examples", type=int, default=200, help="fuzz: examples per operation.")
     ap.add_argument("--draft-examples", type=int, default=10, help="fuzz: examples of the drafting operations.")
     ap.add_argument("--kills", type=int, default=20, help="crash: killed index runs.")
     ap.add_argument("--articles", type=int, default=400, help="crash: ALQAC articles indexed.")
