@@ -55,6 +55,7 @@ def get_principal(
     principal = state.authenticate(key)  # raises Unauthenticated → 401
     request.state.principal_name = principal.name
     request.state.principal_clearance = int(principal.clearance)
+    request.state.principal_units = principal.units
     return principal
 
 

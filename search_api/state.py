@@ -96,7 +96,14 @@ class AppState:
     ) -> None:
         """Record one answered request in the audit log."""
         self.audit_log.record(
-            principal.name, endpoint, query, filters, chunk_ids, doc_ids, clearance=int(principal.clearance)
+            principal.name,
+            endpoint,
+            query,
+            filters,
+            chunk_ids,
+            doc_ids,
+            clearance=int(principal.clearance),
+            units=principal.units,
         )
 
     def _open(self) -> None:

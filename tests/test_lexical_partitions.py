@@ -133,3 +133,17 @@ def test_query_language_and_restoration_see_only_visible_vocabulary(tmp_path: Pa
     assert retriever.analyse(hidden, tokenize(hidden), False, SearchFilter())[1]  # the admin's view knows them
     assert retriever.analyse("phat trien kinh te", tokenize("phat trien kinh te"), False, PUBLIC)[1]
     index.close()
+
+
+def test_vocabulary_covers_only_visible_units(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "store.sqlite")
+    a, b, office = _doc("a", "thượngnguồn sông"), _doc("b", "hạlưu sông"), _doc("o", "đồngbằng sông")
+    a[0].identity.unit, b[0].identity.unit = "Ban A", "Ban B"
+    store.write_documents([a, b, office])
+    scoped = SearchFilter(units=("Ban A",))
+    assert set(store.vocab_exact_forms(["thuongnguon", "haluu", "dongbang"], scoped)) == {"thuongnguon", "dongbang"}
+    strict = SearchFilter(units=("Ban A",), unitless_visible=False)
+    assert set(store.vocab_exact_forms(["thuongnguon", "dongbang"], strict)) == {"thuongnguon"}
+    assert len(store.vocab_exact_forms(["thuongnguon", "haluu", "dongbang"])) == 3
+    store.delete_documents(["b"])
+    assert store.vocab_exact_forms(["haluu"]) == {}

@@ -95,3 +95,16 @@ def test_admin_reads_rows_above_its_clearance_without_their_content(tmp_path: Pa
     top = {r["principal"]: r for r in audit.query(viewer_clearance=3)}
     assert top["ana"]["query"] == "kế hoạch tác chiến"
     assert audit.query()[2]["query"] == "kế hoạch tác chiến"  # the local operator (CLI) reads everything
+
+
+def test_unit_scoped_admin_reads_only_rows_of_requesters_within_its_units(tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "store.sqlite")
+    audit.record("a", "search", "của ban A", {}, [1], ["doc-a"], clearance=0, units=["Ban A"])
+    audit.record("b", "search", "của ban B", {}, [2], ["doc-b"], clearance=0, units=["Ban B"])
+    audit.record("all", "search", "mọi ban", {}, [3], ["doc-c"], clearance=0, units=None)
+    rows = {r["principal"]: r for r in audit.query(viewer_clearance=3, viewer_units=["Ban A"])}
+    assert rows["a"]["doc_ids"] == ["doc-a"] and rows["a"]["query"] == "của ban A"
+    assert rows["b"]["doc_ids"] == [] and rows["b"]["query"] == "[above your clearance]"
+    assert rows["all"]["doc_ids"] == []  # a requester seeing every unit saw more than this admin may
+    assert all(r["doc_ids"] for r in audit.query(viewer_clearance=3, viewer_units=None))
+    assert AuditLog(tmp_path / "store.sqlite").verify().intact

@@ -11,10 +11,12 @@ documents use. So:
   passage of level ≤ *L*. A caller whose filter allows up to level *L* is matched and scored in table *L*:
   its statistics are exactly those of the levels the caller may see, merged (an unclassified passage is
   indexed four times: the measured cost is in the README);
-- ``vocab_levels`` counts (folded, exact) word forms per level; a caller's vocabulary sums the levels it may
-  see.
+- ``vocab_levels`` counts (folded, exact) word forms per level and owning unit; a caller's vocabulary sums the
+  levels and units it may see, so neither the query-language test nor diacritic restoration tells it which
+  words another unit's documents use.
 
-Unit scope is not partitioned (principals scoped to units still share one level's statistics).
+BM25 statistics are not partitioned by unit (a table per level × unit scope would not scale): a principal
+scoped to units shares its level's statistics with the other units' passages of that level.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ DDL = "\n".join(
     [
         "CREATE TABLE IF NOT EXISTS chunks_lex (chunk_id INTEGER PRIMARY KEY, level INTEGER NOT NULL,"
         " exact TEXT NOT NULL, folded TEXT NOT NULL);",
-        "CREATE TABLE IF NOT EXISTS vocab_levels (level INTEGER NOT NULL, folded TEXT NOT NULL, exact TEXT NOT NULL,"
-        " n INTEGER NOT NULL, PRIMARY KEY (folded, level, exact)) WITHOUT ROWID;",
+        "CREATE TABLE IF NOT EXISTS vocab_levels (level INTEGER NOT NULL, unit TEXT NOT NULL, folded TEXT NOT NULL,"
+        " exact TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (folded, level, unit, exact)) WITHOUT ROWID;",
     ]
     + [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts_l{level} USING fts5(exact, folded,"
@@ -64,17 +66,20 @@ def add(conn: sqlite3.Connection, chunk_id: int, level: int, exact: str, folded:
     return Counter(zip(folded.split(), exact.split(), strict=True))
 
 
-def add_vocab(conn: sqlite3.Connection, level: int, forms: Counter[tuple[str, str]]) -> None:
-    """Count word forms seen at one level."""
+def add_vocab(conn: sqlite3.Connection, level: int, unit: str | None, forms: Counter[tuple[str, str]]) -> None:
+    """Count word forms seen at one level in one unit's documents ('' for documents naming no unit)."""
     conn.executemany(
-        "INSERT INTO vocab_levels(level, folded, exact, n) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(folded, level, exact) DO UPDATE SET n = n + excluded.n",
-        [(level, f, e, n) for (f, e), n in forms.items()],
+        "INSERT INTO vocab_levels(level, unit, folded, exact, n) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(folded, level, unit, exact) DO UPDATE SET n = n + excluded.n",
+        [(level, unit or "", f, e, n) for (f, e), n in forms.items()],
     )
 
 
 def delete_document(conn: sqlite3.Connection, doc_id: str) -> None:
-    """Take a document's passages out of every FTS table and its word forms out of the vocabulary."""
+    """Take a document's passages out of every FTS table and its word forms out of the vocabulary (call it while
+    the document's row still exists: its unit is read from there)."""
+    owner = conn.execute("SELECT unit FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+    unit = (owner[0] if owner else None) or ""
     rows = conn.execute(
         "SELECT chunk_id, level, exact, folded FROM chunks_lex"
         " WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)",
@@ -92,8 +97,8 @@ def delete_document(conn: sqlite3.Connection, doc_id: str) -> None:
         gone.update((level, f, e) for f, e in zip(folded.split(), exact.split(), strict=True))
     if gone:
         conn.executemany(
-            "UPDATE vocab_levels SET n = n - ? WHERE level = ? AND folded = ? AND exact = ?",
-            [(n, level, f, e) for (level, f, e), n in gone.items()],
+            "UPDATE vocab_levels SET n = n - ? WHERE level = ? AND unit = ? AND folded = ? AND exact = ?",
+            [(n, level, unit, f, e) for (level, f, e), n in gone.items()],
         )
         conn.execute("DELETE FROM vocab_levels WHERE n <= 0")
     conn.execute("DELETE FROM chunks_lex WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)", (doc_id,))
@@ -125,15 +130,28 @@ def search(
     return [(int(r[0]), float(r[1])) for r in rows]
 
 
-def vocab_forms(conn: sqlite3.Connection, folded: Sequence[str], max_level: int) -> dict[str, list[tuple[str, int]]]:
-    """For folded words, the exact forms passages of level ≤ ``max_level`` use, with their counts."""
+def vocab_forms(
+    conn: sqlite3.Connection,
+    folded: Sequence[str],
+    max_level: int,
+    units: Sequence[str] | None = None,
+    unitless_visible: bool = True,
+) -> dict[str, list[tuple[str, int]]]:
+    """For folded words, the exact forms used by passages of level ≤ ``max_level`` in the units a caller may see
+    (``units`` None: every unit; documents naming no unit count when ``unitless_visible``), with their counts."""
     out: dict[str, list[tuple[str, int]]] = {}
     if not folded:
         return out
+    params: list[object] = [*folded, int(max_level)]
+    unit_cond = ""
+    if units is not None:
+        allowed = [u for u in units if u] + ([""] if unitless_visible else [])
+        unit_cond = f" AND unit IN ({','.join('?' * len(allowed))})" if allowed else " AND 0"
+        params.extend(allowed)
     rows = conn.execute(
         f"SELECT folded, exact, sum(n) FROM vocab_levels WHERE folded IN ({','.join('?' * len(folded))})"
-        " AND level <= ? GROUP BY folded, exact",
-        [*folded, int(max_level)],
+        f" AND level <= ?{unit_cond} GROUP BY folded, exact",
+        params,
     )
     for f, e, n in rows:
         if n > 0:
@@ -148,15 +166,15 @@ def migrate_from_single_table(conn: sqlite3.Connection) -> None:
     re-tokenised or re-embedded.
     """
     rows = conn.execute(
-        "SELECT f.rowid, d.classification, f.exact, f.folded FROM chunks_fts f"
+        "SELECT f.rowid, d.classification, d.unit, f.exact, f.folded FROM chunks_fts f"
         " JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d ON d.doc_id = c.doc_id"
     ).fetchall()
-    per_level: dict[int, Counter[tuple[str, str]]] = {}
-    for chunk_id, level, exact, folded in rows:
+    per_owner: dict[tuple[int, str], Counter[tuple[str, str]]] = {}
+    for chunk_id, level, unit, exact, folded in rows:
         level = min(max(int(level), LEVELS[0]), LEVELS[-1])
-        per_level.setdefault(level, Counter()).update(add(conn, int(chunk_id), level, exact, folded))
-    for level, forms in per_level.items():
-        add_vocab(conn, level, forms)
+        per_owner.setdefault((level, unit or ""), Counter()).update(add(conn, int(chunk_id), level, exact, folded))
+    for (level, unit), forms in per_owner.items():
+        add_vocab(conn, level, unit, forms)
     conn.execute("DROP TABLE IF EXISTS chunks_fts")
     conn.execute("DROP TABLE IF EXISTS vocab")
     logger.info("lexical index partitioned by classification level (%d passages moved)", len(rows))

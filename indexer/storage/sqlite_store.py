@@ -149,7 +149,7 @@ class SQLiteStore(SQLiteDatabase):
                     )
                     exact, folded = lexical_columns(f"{ident.number or ''} {chunk.section} {chunk.text}")
                     vocab.update(sqlite_lexical.add(conn, int(cur.lastrowid or 0), level, exact, folded))
-                sqlite_lexical.add_vocab(conn, level, vocab)
+                sqlite_lexical.add_vocab(conn, level, ident.unit, vocab)
             self._bump(conn)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
@@ -249,10 +249,14 @@ class SQLiteStore(SQLiteDatabase):
     def vocab_exact_forms(
         self, folded: Sequence[str], flt: SearchFilter | None = None
     ) -> dict[str, list[tuple[str, int]]]:
-        """For folded tokens, the exact (diacritic) forms with their counts, in the passages of the levels
-        ``flt`` allows (all levels without one): a caller never learns words used only above its clearance."""
-        level = int(flt.max_classification) if flt is not None else int(max(Classification))
-        return sqlite_lexical.vocab_forms(self.conn, list(folded), level)
+        """For folded tokens, the exact (diacritic) forms with their counts, in the passages of the levels and
+        units ``flt`` allows (everything without one): a caller never learns words used only in documents it
+        may not see."""
+        if flt is None:
+            return sqlite_lexical.vocab_forms(self.conn, list(folded), int(max(Classification)))
+        return sqlite_lexical.vocab_forms(
+            self.conn, list(folded), int(flt.max_classification), flt.units, flt.unitless_visible
+        )
 
     def stats(self, flt: SearchFilter | None = None) -> dict[str, int]:
         """Document and chunk counts, over what ``flt`` lets through when given (a caller's visible set)."""

@@ -29,5 +29,7 @@ def read_audit(
 ) -> AuditResponse:
     """Rows of the audit log (those of requesters cleared above the admin without their content); the read
     itself is written down by the request audit."""
-    rows = state.audit_log.query(principal=principal, since=since, limit=limit, viewer_clearance=int(admin.clearance))
+    rows = state.audit_log.query(
+        principal=principal, since=since, limit=limit, viewer_clearance=int(admin.clearance), viewer_units=admin.units
+    )
     return AuditResponse(rows=rows)

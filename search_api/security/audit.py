@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
     detail TEXT,
     http_status INTEGER,
     clearance INTEGER NOT NULL DEFAULT 3,
+    units TEXT,
     prev_hash TEXT,
     row_hash TEXT
 );
@@ -90,6 +91,7 @@ CHAINED_COLUMNS = (
     "detail",
     "http_status",
     "clearance",
+    "units",
 )
 
 
@@ -112,6 +114,16 @@ class ChainReport:
         return self.first_broken is None
 
 
+def _within(row: dict[str, Any], clearance: int, units: Iterable[str] | None) -> bool:
+    """Whether a viewer with this clearance and unit scope (None: every unit) may read a row's content."""
+    if int(row["clearance"]) > clearance:
+        return False
+    if units is None:
+        return True
+    requester = row["units"]
+    return requester is not None and set(requester) <= set(units)  # unknown or every unit: not within a scope
+
+
 class AuditLog(SQLiteDatabase):
     """Who asked what and which chunks and documents they were given; thread-safe, append-only."""
 
@@ -124,7 +136,7 @@ class AuditLog(SQLiteDatabase):
             self.conn.execute("ALTER TABLE audit_log ADD COLUMN http_status INTEGER")
         if "clearance" not in columns:  # older rows: the requester's clearance is unknown, so the highest
             self.conn.execute("ALTER TABLE audit_log ADD COLUMN clearance INTEGER NOT NULL DEFAULT 3")
-        for column in ("prev_hash", "row_hash"):
+        for column in ("units", "prev_hash", "row_hash"):
             if column not in columns:
                 self.conn.execute(f"ALTER TABLE audit_log ADD COLUMN {column} TEXT")
 
@@ -140,6 +152,7 @@ class AuditLog(SQLiteDatabase):
         detail: str | None,
         http_status: int | None,
         clearance: int,
+        units: Iterable[str] | None,
     ) -> None:
         values = (
             _timestamp(datetime.now(UTC)),
@@ -153,6 +166,7 @@ class AuditLog(SQLiteDatabase):
             redact(detail),
             http_status,
             int(clearance),
+            None if units is None else json.dumps(sorted(units), ensure_ascii=False),
         )
         self.append(values)
 
@@ -193,24 +207,34 @@ class AuditLog(SQLiteDatabase):
         chunk_ids: Iterable[int],
         doc_ids: Iterable[str],
         clearance: int = MAX_LEVEL,
+        units: Iterable[str] | None = None,
     ) -> None:
         """Append one served request: the query, its filters and exactly what was returned.
 
-        ``clearance`` is the requester's: the row is as classified as what that requester may see."""
-        self._insert(principal_name, endpoint, query, filters or {}, chunk_ids, doc_ids, "ok", None, 200, clearance)
+        ``clearance`` and ``units`` (None: every unit) are the requester's: the row reveals what that requester
+        may see, so only viewers who may see as much read its content."""
+        self._insert(
+            principal_name, endpoint, query, filters or {}, chunk_ids, doc_ids, "ok", None, 200, clearance, units
+        )
 
     def incident(self, principal_name: str, endpoint: str, detail: str, doc_ids: Iterable[str] = ()) -> None:
         """Append an access-control incident (a row stopped by the response guard): classified at the top level,
         since it names a document the requester should never have reached."""
         logger.warning("security incident on %s for %s: %s", endpoint, principal_name, redact(detail))
-        self._insert(principal_name, endpoint, None, {}, [], doc_ids, "incident", detail, None, MAX_LEVEL)
+        self._insert(principal_name, endpoint, None, {}, [], doc_ids, "incident", detail, None, MAX_LEVEL, None)
 
     def request(
-        self, principal_name: str, endpoint: str, http_status: int, reason: str | None = None, clearance: int = 0
+        self,
+        principal_name: str,
+        endpoint: str,
+        http_status: int,
+        reason: str | None = None,
+        clearance: int = 0,
+        units: Iterable[str] | None = (),
     ) -> None:
         """Append a request no service recorded: refused (4xx) or failed (5xx) ones with why, and other answers."""
         status = "ok" if http_status < 400 else "refused" if http_status < 500 else "failed"
-        self._insert(principal_name, endpoint, None, {}, [], [], status, reason, http_status, clearance)
+        self._insert(principal_name, endpoint, None, {}, [], [], status, reason, http_status, clearance, units)
 
     def query(
         self,
@@ -218,6 +242,7 @@ class AuditLog(SQLiteDatabase):
         since: datetime | None = None,
         limit: int = 1000,
         viewer_clearance: int | None = None,
+        viewer_units: Iterable[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Rows newest first, optionally for one principal and from a time on.
 
@@ -241,7 +266,8 @@ class AuditLog(SQLiteDatabase):
             row = dict(r)
             for name in ("filters", "chunk_ids", "doc_ids"):
                 row[name] = json.loads(row[name])
-            if viewer_clearance is not None and int(row["clearance"]) > viewer_clearance:
+            row["units"] = None if row["units"] is None else json.loads(row["units"])
+            if viewer_clearance is not None and not _within(row, viewer_clearance, viewer_units):
                 row.update(query=REDACTED, filters={}, chunk_ids=[], doc_ids=[], detail=REDACTED)
             out.append(row)
         return out
