@@ -14,6 +14,7 @@ from indexer.interfaces import Embedder
 from indexer.retrieval import HybridRetriever
 from search_api.errors import ApiError
 from search_api.security.errors import SecurityError
+from search_api.security.http_guard import Refusal, check_write
 from search_api.security.principals import Principal, Role
 from search_api.services.jobs import IndexJobs
 from search_api.services.search import Auditor, SearchService
@@ -75,6 +76,17 @@ def get_optional_principal(
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+def require_safe_write(request: Request) -> None:
+    """State-changing routes: JSON, or a multipart upload proven to come from this server's page (no CSRF)."""
+    try:
+        check_write(request.headers)
+    except Refusal as refusal:
+        raise ApiError(refusal.status, refusal.code, refusal.message) from None
+
+
+SafeWrite = Depends(require_safe_write)
 
 
 def require_admin(principal: PrincipalDep) -> Principal:

@@ -15,6 +15,27 @@ from fastapi import FastAPI
 from indexer.config import Settings
 
 NON_BLANK = r"\S"
+NO_NUL = "^[^\u0000]*$"  # text with NUL cannot be stored: refused with 422 unencodable_text
+REQUEST_MODELS = ("SearchRequest", "SearchFilters", "IndexRequest", "DraftRequest")
+
+
+def _forbid_nul(schema: Any) -> None:
+    """Every request string says it may not hold NUL (a pattern it already has gains that condition)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _forbid_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and "format" not in schema and "enum" not in schema:
+        pattern = schema.get("pattern")
+        if pattern is None:
+            schema["pattern"] = NO_NUL
+        elif pattern in (NON_BLANK, r"\w"):  # "somewhere a non-blank (word) character", and no NUL anywhere
+            schema["pattern"] = f"^[^\u0000]*{pattern}[^\u0000]*$"
+    for value in schema.values():
+        if isinstance(value, dict | list):
+            _forbid_nul(value)
 
 
 def _limit_param(param: dict[str, Any], settings: Settings) -> None:
@@ -42,6 +63,12 @@ def install(app: FastAPI, settings: Settings) -> None:
             for operation in operations.values():
                 for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
                     _limit_param(param, settings)
+                    _forbid_nul(param.get("schema"))
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    _forbid_nul(operation["requestBody"])
+        components = schema.get("components", {}).get("schemas", {})
+        for name in REQUEST_MODELS:
+            _forbid_nul(components.get(name))
         app.openapi_schema = schema
         return schema
 

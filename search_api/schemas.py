@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 Mode = Literal["hybrid", "lexical", "dense"]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: object) -> object:
+    """Only a calendar date as YYYY-MM-DD (pydantic alone would read 0 or 1.5 as a Unix time)."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+def _iso_datetime(value: object) -> object:
+    """Only an ISO 8601 date or date-time text (never a bare number)."""
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and _ISO_DATE.match(value[:10])):
+        return value
+    raise ValueError("expected an ISO 8601 date or date-time, e.g. 2026-12-01T08:00:00Z")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 MAX_PATH_CHARS = 4096  # PATH_MAX on Linux: a longer path cannot name a file
 MAX_UNIT_CHARS = 200
 
@@ -20,8 +40,8 @@ class SearchFilters(BaseModel):
     doc_type: list[str] = Field(default_factory=list, description="Document types, any of (e.g. 'Nghị định').")
     issuer: list[str] = Field(default_factory=list, description="Issuing bodies, any of (case-insensitive).")
     number: str | None = Field(None, description="A document number (số hiệu), typed any way.")
-    date_from: dt.date | None = Field(None, description="Issued on or after (YYYY-MM-DD).")
-    date_to: dt.date | None = Field(None, description="Issued on or before (YYYY-MM-DD).")
+    date_from: IsoDate | None = Field(None, description="Issued on or after (YYYY-MM-DD).")
+    date_to: IsoDate | None = Field(None, description="Issued on or before (YYYY-MM-DD).")
     language: list[str] = Field(default_factory=list, description="Languages, any of: vi, en, bn.")
 
     @model_validator(mode="after")
@@ -215,7 +235,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": text}
     for status, text in (
         (401, "No or invalid API key"),
-        (403, "Not allowed for this principal"),
+        (403, "Not allowed for this principal, or a cross-site write"),
+        (413, "Request body too large"),
+        (415, "A POST body that is neither application/json nor a multipart upload"),
+        (421, "Host name not served (DNS-rebinding protection)"),
         (422, "Invalid request"),
         (503, "No index loaded"),
     )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from search_api.dependencies import AdminDep, StateDep
+from search_api.schemas import ERROR_RESPONSES, IsoDateTime
 
-router = APIRouter(prefix="/api/v1", tags=["audit"])
+router = APIRouter(prefix="/api/v1", tags=["audit"], responses=ERROR_RESPONSES)
 
 
 class AuditResponse(BaseModel):
@@ -24,7 +24,7 @@ def read_audit(
     state: StateDep,
     admin: AdminDep,
     principal: Annotated[str | None, Query(description="Only this principal's requests.")] = None,
-    since: Annotated[datetime | None, Query(description="Only requests from this time on (ISO 8601).")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Only requests from this time on (ISO 8601).")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000, description="Most rows returned.")] = 1000,
 ) -> AuditResponse:
     """Rows of the audit log (those of requesters cleared above the admin without their content); the read

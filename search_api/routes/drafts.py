@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
-from search_api.dependencies import DrafterRoleDep, StateDep
+from search_api.dependencies import DrafterRoleDep, SafeWrite, StateDep
 from search_api.drafting.docx_export import to_docx
 from search_api.drafting.llm import LlmDrafter, LlmUnavailable, chat_model
 from search_api.drafting.markdown_export import to_markdown
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["drafts"], responses=ERROR_RESPONSES)
 _lock = threading.Lock()
 NO_DRAFT: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "No such draft of yours"}}
+NO_TEMPLATE: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "No such template"}}
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -109,7 +110,12 @@ def list_templates(principal: DrafterRoleDep, service: DraftServiceDep) -> list[
     ]
 
 
-@router.post("/drafts", summary="Draft a report from a template, citing the caller's visible documents")
+@router.post(
+    "/drafts",
+    summary="Draft a report from a template, citing the caller's visible documents",
+    dependencies=[SafeWrite],
+    responses=NO_TEMPLATE,
+)
 def create_draft(
     body: DraftRequest, principal: DrafterRoleDep, state: StateDep, service: DraftServiceDep
 ) -> dict[str, Any]:
@@ -128,8 +134,15 @@ def _sse(name: str, payload: Any) -> str:
 @router.post(
     "/drafts/stream",
     summary="Draft a report, streaming one server-sent event per finished section",
+    dependencies=[SafeWrite],
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "SSE"}},
+    responses={
+        **NO_TEMPLATE,
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Server-sent events: lines 'event: start|section|done|error' and 'data: <JSON>'.",
+        },
+    },
 )
 def stream_draft(
     body: DraftRequest, principal: DrafterRoleDep, state: StateDep, service: DraftServiceDep

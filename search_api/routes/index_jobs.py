@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile  # what request.form() yields (FastAPI's is a subclass)
 
 from indexer.parsing import build_registry, is_supported
-from search_api.dependencies import AdminDep, JobsDep, SettingsDep, StateDep
+from search_api.dependencies import AdminDep, JobsDep, SafeWrite, SettingsDep, StateDep
 from search_api.errors import ApiError
-from search_api.schemas import ERROR_RESPONSES, MAX_UNIT_CHARS, IndexJob, IndexRequest
+from search_api.schemas import ERROR_RESPONSES, MAX_UNIT_CHARS, ErrorResponse, IndexJob, IndexRequest
 
 router = APIRouter(prefix="/api/v1/index", tags=["index"], responses=ERROR_RESPONSES)
 
@@ -76,7 +76,14 @@ async def _save_upload(upload: UploadFile, uploads: Path) -> Path:
     return target
 
 
-@router.post("", response_model=IndexJob, status_code=202, summary="Index a path or an upload", openapi_extra=_BODY_DOC)
+@router.post(
+    "",
+    response_model=IndexJob,
+    status_code=202,
+    summary="Index a path or an upload",
+    openapi_extra=_BODY_DOC,
+    dependencies=[SafeWrite],
+)
 async def start_index(
     request: Request, admin: AdminDep, jobs: JobsDep, settings: SettingsDep, state: StateDep
 ) -> IndexJob:
@@ -123,7 +130,12 @@ def _exists(path: Path) -> bool:
         return False
 
 
-@router.get("/jobs/{job_id}", response_model=IndexJob, summary="Status and report of an indexing job")
+@router.get(
+    "/jobs/{job_id}",
+    response_model=IndexJob,
+    summary="Status and report of an indexing job",
+    responses={404: {"model": ErrorResponse, "description": "No such job"}},
+)
 def job_status(job_id: str, _admin: AdminDep, jobs: JobsDep) -> IndexJob:
     """queued → running → done (with the report) or failed (with the reason)."""
     job = jobs.get(job_id)

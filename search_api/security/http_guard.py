@@ -1,10 +1,11 @@
-"""HTTP-level defences, before any route runs: Host allow-list, cross-site writes, unreadable bodies, headers.
+"""HTTP-level defences: Host allow-list, cross-site writes, unreadable bodies, security headers.
 
-One pure-ASGI middleware (no body copy for GETs, streaming answers untouched):
+One pure-ASGI middleware before any route (no body copy for GETs, streaming answers untouched), and
+``check_write`` for the routes that change state:
 
 - **Host allow-list** (DNS rebinding): a request whose ``Host`` is not the bound address, ``localhost``,
   ``127.0.0.1``, ``::1`` or a configured name is answered 421 before anything else.
-- **Cross-site writes** (CSRF): a state-changing request (POST, PUT, PATCH, DELETE) must be
+- **Cross-site writes** (CSRF, checked by each state-changing route through ``check_write``): a request must be
   ``application/json`` or ``multipart/form-data`` (415 otherwise: a plain HTML form on a foreign page can send
   neither JSON nor our custom header); any ``Origin`` it carries must be this server's own (403 otherwise); a
   multipart body must also prove it comes from our page: a same-origin ``Origin`` or ``Referer``, or the
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -32,7 +33,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 logger = logging.getLogger(__name__)
 
 CLIENT_HEADER = "x-thammuu-client"
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = ("application/json",)
 MULTIPART_TYPE = "multipart/form-data"
 
@@ -130,6 +130,30 @@ def unstorable_text(value: Any) -> str | None:
     return None
 
 
+def check_write(headers: Mapping[str, str]) -> None:
+    """Refuse a state-changing request a foreign page could have sent (see the module docstring); raises Refusal.
+
+    Run by the state-changing routes themselves (``require_safe_write``), so a method a route does not accept
+    still gets the router's 405."""
+    host = headers.get("host", "")
+    origin = headers.get("origin")
+    if origin is not None and not _same_origin(origin, host):
+        raise Refusal(403, "cross_origin", "cross-site requests are refused: the Origin is not this server")
+    content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type == MULTIPART_TYPE:
+        proven = (
+            _same_origin(origin or "", host)
+            or _same_origin(headers.get("referer", ""), host)
+            or bool(headers.get(CLIENT_HEADER))
+        )
+        if not proven:
+            raise Refusal(
+                403, "cross_origin", f"an upload must come from this server's page or send the {CLIENT_HEADER} header"
+            )
+    elif content_type not in JSON_TYPES:
+        raise Refusal(415, "unsupported_media_type", "send application/json (or multipart/form-data for an upload)")
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
@@ -167,8 +191,6 @@ class HttpGuardMiddleware:
             headers = _headers(scope)
             self._check_host(headers)
             self._check_url(scope)
-            if scope["method"] in UNSAFE_METHODS:
-                self._check_write(headers)
             content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
             if content_type in JSON_TYPES:
                 receive = await self._screen_json(receive, headers)
@@ -194,27 +216,6 @@ class HttpGuardMiddleware:
         query = scope.get("query_string", b"")
         if b"\x00" in unquote_to_bytes(raw_path) or b"\x00" in unquote_to_bytes(query.replace(b"+", b" ")):
             raise Refusal(422, "unencodable_text", "the address contains a NUL character")
-
-    def _check_write(self, headers: dict[str, str]) -> None:
-        host = headers.get("host", "")
-        origin = headers.get("origin")
-        if origin is not None and not _same_origin(origin, host):
-            raise Refusal(403, "cross_origin", "cross-site requests are refused: the Origin is not this server")
-        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if content_type == MULTIPART_TYPE:
-            proven = (
-                _same_origin(origin or "", host)
-                or _same_origin(headers.get("referer", ""), host)
-                or bool(headers.get(CLIENT_HEADER))
-            )
-            if not proven:
-                raise Refusal(
-                    403,
-                    "cross_origin",
-                    f"an upload must come from this server's page or send the {CLIENT_HEADER} header",
-                )
-        elif content_type not in JSON_TYPES:
-            raise Refusal(415, "unsupported_media_type", "send application/json (or multipart/form-data for an upload)")
 
     async def _screen_json(self, receive: Receive, headers: dict[str, str]) -> Receive:
         """Read the whole JSON body (bounded), check it, and hand the app a receive that replays it."""
