@@ -18,6 +18,8 @@ CHUNKER_VERSION = "structure-v4"
 def chunker_signature(chunking: ChunkingSettings) -> str:
     """Everything that decides how a document is cut: part of each document's content hash."""
     return f"{CHUNKER_VERSION}/{chunking.chunk_size}/{chunking.chunk_overlap}/{chunking.min_chunk}"
+
+
 MANIFEST_NAME = "manifest.json"
 
 
