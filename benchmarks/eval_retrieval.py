@@ -19,17 +19,17 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.metrics import docs_from_chunks, load_qrels, load_queries, machine_label
+from indexer.build.pipeline import IndexPipeline
 from indexer.config import Settings
 from indexer.embedding import create_embedder
-from indexer.evaluation import score_run
-from indexer.fusion import Norm, rrf, weighted
-from indexer.index import Index
+from indexer.evaluation.runner import score_run
 from indexer.interfaces import Embedder
-from indexer.pipeline import IndexPipeline
-from indexer.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
-from indexer.retrieval import HybridRetriever, fts_query, use_bigrams
+from indexer.retrieval.fusion import Norm, rrf, weighted
+from indexer.retrieval.hybrid import HybridRetriever, fts_query, use_bigrams
+from indexer.retrieval.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
 from indexer.storage.filters import SearchFilter
-from indexer.text import fold, has_vietnamese_diacritics, tokenize
+from indexer.storage.index import Index
+from indexer.understanding.text import fold, has_vietnamese_diacritics, tokenize
 
 logger = logging.getLogger(__name__)
 

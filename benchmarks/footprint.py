@@ -203,10 +203,10 @@ def probe_model() -> dict[str, float]:
 def probe_index(data: Path, limit: int) -> dict[str, float]:
     """In this (fresh) process: load the model, index the first ``limit`` ALQAC articles into a scratch index."""
     from benchmarks.index_throughput import subset_corpus
+    from indexer.build.pipeline import IndexPipeline
     from indexer.config import Settings
     from indexer.embedding import create_embedder
-    from indexer.index import Index
-    from indexer.pipeline import IndexPipeline
+    from indexer.storage.index import Index
 
     settings = Settings()
     embedder = create_embedder(settings)

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from indexer.doctypes import doc_type_from_line
-from indexer.identity import canonical_number, identify, issuer_key
+from indexer.understanding.doctypes import doc_type_from_line
+from indexer.understanding.identity import canonical_number, identify, issuer_key
 
 DATA = Path(os.environ.get("THAMMUU_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 VBPL = DATA / "vbpl" / "vbpl_vi_docs.jsonl"

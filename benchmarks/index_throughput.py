@@ -18,15 +18,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchmarks.metrics import machine_label
-from indexer.chunking import StructureChunker
+from indexer.build.pipeline import IndexPipeline, embed_title
+from indexer.chunking.structure import StructureChunker
 from indexer.config import Settings
 from indexer.embedding import create_embedder
-from indexer.identity import identify
-from indexer.index import Index
 from indexer.interfaces import Embedder
 from indexer.models import Document
 from indexer.parsing import build_registry, parse_file
-from indexer.pipeline import IndexPipeline, embed_title
+from indexer.storage.index import Index
+from indexer.understanding.identity import identify
 
 logger = logging.getLogger(__name__)
 

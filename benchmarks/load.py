@@ -45,9 +45,9 @@ def _pct(values: list[float], q: float) -> float:
 
 def build_small(settings: Settings, target: Path, data: Path) -> None:
     """Index the ALQAC articles (2,249) into ``target`` (tens of minutes on 2 cores)."""
+    from indexer.build.pipeline import IndexPipeline
     from indexer.embedding import shared_embedder
-    from indexer.index import Index
-    from indexer.pipeline import IndexPipeline
+    from indexer.storage.index import Index
 
     s = settings.model_copy(update={"index_dir": target})
     embedder = shared_embedder(s)
@@ -72,8 +72,8 @@ def copy_index(source: Path, target: Path) -> None:
 def raw_costs(settings: Settings, queries: list[str]) -> list[float]:
     """Milliseconds of one in-process retrieval per query (embedding, lexical and vector search, fusion)."""
     from indexer.embedding import shared_embedder
-    from indexer.index import Index
-    from indexer.retrieval import HybridRetriever
+    from indexer.retrieval.hybrid import HybridRetriever
+    from indexer.storage.index import Index
 
     retriever = HybridRetriever(Index.open(settings), shared_embedder(settings), settings)
     retriever.search(queries[0], 10)  # warm-up: vectors loaded, first-call costs paid

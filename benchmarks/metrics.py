@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: BEIR loaders (from indexer.evaluation), chunk → document ranking, machine label."""
+"""Helpers shared by the benchmarks: BEIR loaders (indexer.evaluation), chunk → document ranking, machine label."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import platform
 from collections.abc import Iterable
 from pathlib import Path
 
-from indexer.evaluation import load_qrels, load_queries  # the BEIR loaders live with `thammuu eval`
+from indexer.evaluation.runner import load_qrels, load_queries  # the BEIR loaders live with `thammuu eval`
 
 __all__ = [
     "docs_from_chunks",

@@ -9,7 +9,7 @@ Full run (about an hour on 2 cores): ``python -m benchmarks.run_all``. Quick che
 
 Baselines: indexing throughput against the raw encoder on the same passages; API latency against the raw
 in-process query (embed + lexical + vector) on the same index and questions; peak RSS against a fresh process
-that only loads the embedding model. Quality uses ``indexer.evaluation.evaluate`` on the prebuilt indexes
+that only loads the embedding model. Quality uses ``indexer.evaluation.runner.evaluate`` on the prebuilt indexes
 ``var/bench/alqac`` and ``var/bench/scifact`` (reused when they hold the same corpus).
 """
 
@@ -44,7 +44,7 @@ MODES = ("hybrid", "lexical", "dense")
 class Report:
     """Everything one run measured; parts skipped stay empty."""
 
-    quality: list[Any] = field(default_factory=list)  # indexer.evaluation.EvalResult
+    quality: list[Any] = field(default_factory=list)  # indexer.evaluation.runner.EvalResult
     throughput: ThroughputResult | None = None
     throughput_source: str = ""
     load: LoadResult | None = None
@@ -174,7 +174,7 @@ def run_quality(
 ) -> list[Any]:
     """``evaluate`` for each dataset and mode on ``bench/<name>`` (built there only if missing)."""
     from indexer.embedding import shared_embedder
-    from indexer.evaluation import evaluate, load_dataset
+    from indexer.evaluation.runner import evaluate, load_dataset
 
     embedder = shared_embedder(settings)
     out = []

@@ -83,9 +83,9 @@ def index_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Index files and folders incrementally; the exit code is 1 when any file failed."""
+    from indexer.build.pipeline import IndexPipeline
     from indexer.embedding import create_embedder
-    from indexer.index import Index
-    from indexer.pipeline import IndexPipeline
+    from indexer.storage.index import Index
 
     settings = settings_for(index)
     try:
@@ -114,7 +114,7 @@ def index_cmd(
 
 
 def _print_report(report: object) -> None:
-    from indexer.pipeline import IndexReport
+    from indexer.build.pipeline import IndexReport
 
     assert isinstance(report, IndexReport)
     out.print(
@@ -138,8 +138,8 @@ def search_cmd(
 ) -> None:
     """Search the index from the command line (the local operator sees every level)."""
     from indexer.embedding import create_embedder
-    from indexer.index import Index
-    from indexer.retrieval import HybridRetriever
+    from indexer.retrieval.hybrid import HybridRetriever
+    from indexer.storage.index import Index
 
     if mode not in ("hybrid", "lexical", "dense"):
         fail(ValueError("mode must be hybrid, lexical or dense"))
@@ -185,8 +185,8 @@ def eval_cmd(
 ) -> None:
     """Retrieval quality on a dataset: nDCG@10, recall@10/100, MRR@10 and query latency, ranked as the API does."""
     from indexer.embedding import create_embedder
-    from indexer.evaluation import evaluate, load_dataset
-    from indexer.retrieval import Mode
+    from indexer.evaluation.runner import evaluate, load_dataset
+    from indexer.retrieval.hybrid import Mode
 
     if mode not in ("hybrid", "lexical", "dense"):
         fail(ValueError("mode must be hybrid, lexical or dense"))
@@ -235,7 +235,7 @@ def info_cmd(
     index: IndexOpt = None, json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False
 ) -> None:
     """What the index holds: documents, chunks, model, dimension, index type, size on disk."""
-    from indexer.index import Index
+    from indexer.storage.index import Index
 
     settings = settings_for(index)
     try:
@@ -269,7 +269,7 @@ def inspect_cmd(
     chunks: Annotated[bool, typer.Option("--chunks", help="Include each chunk's section path and text.")] = False,
 ) -> None:
     """Show what indexing would understand of each document: identity, pages, OCR pages, chunks."""
-    from indexer.inspection import inspect_paths
+    from indexer.build.inspection import inspect_paths
 
     failed = False
     for item in inspect_paths(paths, settings_for(None), with_chunks=chunks):

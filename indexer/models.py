@@ -23,11 +23,12 @@ class Classification(IntEnum):
     def parse(cls, value: object) -> Classification:
         """Accept an int 0–3, an enum name or a marking label ('MẬT', 'toi mat', 'Tuyệt mật (A)', 'secret').
 
-        Delegates to ``indexer.markings.parse_classification_value``; None and "" read as UNCLASSIFIED here
-        (callers that must tell "not given" apart use that function), anything unreadable is a ValueError.
+        Delegates to ``indexer.understanding.markings.parse_classification_value``; None and "" read as
+        UNCLASSIFIED here (callers that must tell "not given" apart use that function), anything unreadable is a
+        ValueError.
         """
         from indexer.errors import InvalidClassification
-        from indexer.markings import parse_classification_value
+        from indexer.understanding.markings import parse_classification_value
 
         try:
             level = parse_classification_value(value)

@@ -27,8 +27,8 @@ def draft_cmd(
 ) -> None:
     """Draft a report whose every paragraph cites the indexed documents it comes from."""
     from indexer.embedding import create_embedder
-    from indexer.index import Index
-    from indexer.retrieval import HybridRetriever
+    from indexer.retrieval.hybrid import HybridRetriever
+    from indexer.storage.index import Index
     from search_api.drafting.docx_export import to_docx
     from search_api.drafting.llm import LlmDrafter, LlmUnavailable, chat_model
     from search_api.drafting.markdown_export import to_markdown

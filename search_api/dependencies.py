@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from indexer.config import Settings
-from indexer.index import Index
 from indexer.interfaces import Embedder
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
+from indexer.storage.index import Index
 from search_api.errors import ApiError
 from search_api.security.errors import SecurityError
 from search_api.security.http_guard import Refusal, check_write

@@ -10,9 +10,9 @@ from typing import Any
 from indexer.config import Settings
 from indexer.embedding import shared_embedder
 from indexer.errors import IndexerError
-from indexer.index import Index
 from indexer.interfaces import Embedder
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
+from indexer.storage.index import Index
 from search_api.security import guard_chunks, is_loopback
 from search_api.security.database import open_security
 from search_api.security.errors import Unauthenticated

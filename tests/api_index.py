@@ -6,10 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
+from indexer.build.pipeline import IndexPipeline, record_doc_id
 from indexer.config import Settings
-from indexer.index import Index
 from indexer.interfaces import Embedder
-from indexer.pipeline import IndexPipeline, record_doc_id
+from indexer.storage.index import Index
 
 # Short real documents from the national legal database: two decrees, a resolution, a circular, a law.
 VBPL_IDS = ("doc_000001", "doc_000019", "doc_000022", "doc_000026", "doc_000007")

@@ -55,8 +55,8 @@ def index_settings(tmp_path: Path, settings: Settings) -> Settings:
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) -> Iterator[Settings]:  # type: ignore[no-untyped-def]
     """An index of the sample corpus, built once per session (read-only for tests)."""
-    from indexer.index import Index
-    from indexer.pipeline import IndexPipeline
+    from indexer.build.pipeline import IndexPipeline
+    from indexer.storage.index import Index
 
     s = settings.model_copy(update={"index_dir": tmp_path_factory.mktemp("corpus") / "index"})
     idx = Index.open_or_create(s, embedder.name, embedder.dimension)

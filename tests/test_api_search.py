@@ -11,7 +11,7 @@ from conftest import BASE_URL, need_data
 from fastapi.testclient import TestClient
 
 from indexer.config import Settings
-from indexer.text import fold
+from indexer.understanding.text import fold
 from search_api.app import create_app
 from search_api.dependencies import get_search_service
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.text import tokenize
+from indexer.understanding.text import tokenize
 from search_api.services.snippets import make_snippet
 
 TEXT = (

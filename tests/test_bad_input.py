@@ -11,10 +11,10 @@ from conftest import CORPUS
 from pypdf import PdfReader, PdfWriter
 from typer.testing import CliRunner
 
+from indexer.build.pipeline import IndexPipeline, file_doc_id
 from indexer.config import Settings
-from indexer.index import Index
-from indexer.pipeline import IndexPipeline, file_doc_id
 from indexer.storage.filters import SearchFilter
+from indexer.storage.index import Index
 
 GOOD = "ct-27-tw-2024-phong-chong-tham-nhung.md"
 SAMPLE_PDF = CORPUS / "nq-09-tu-2024-du-lich-bien-dao.pdf"

@@ -9,7 +9,7 @@ from benchmarks.footprint import Footprint, IndexFootprint, index_footprint
 from benchmarks.index_throughput import ThroughputResult
 from benchmarks.load import LoadResult
 from benchmarks.run_all import Report, performance_rows, render, summary
-from indexer.evaluation import EvalResult
+from indexer.evaluation.runner import EvalResult
 
 RECORDS = [
     {"_id": "1", "title": "Luật Hôn nhân", "text": "Nam từ đủ 20 tuổi, nữ từ đủ 18 tuổi được kết hôn."},
@@ -19,8 +19,8 @@ RECORDS = [
 
 
 def test_footprint_of_a_tiny_real_index(tmp_path: Path, settings, embedder) -> None:  # type: ignore[no-untyped-def]
-    from indexer.index import Index
-    from indexer.pipeline import IndexPipeline
+    from indexer.build.pipeline import IndexPipeline
+    from indexer.storage.index import Index
 
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in RECORDS) + "\n", encoding="utf-8")

@@ -6,10 +6,10 @@ import json
 
 from conftest import need_data
 
-from indexer.chunking import StructureChunker
+from indexer.chunking.structure import StructureChunker
 from indexer.config import ChunkingSettings
-from indexer.identity import identify
 from indexer.models import Chunk, Document, PageSpan
+from indexer.understanding.identity import identify
 
 # "## II- QUAN ĐIỂM, MỤC TIÊU" travels with "### 1. Quan điểm" (no heading-only chunk); "### 5." and "### 6." fit
 # together in one chunk.

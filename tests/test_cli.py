@@ -11,9 +11,9 @@ from pathlib import Path
 
 from conftest import CORPUS, ROOT
 
+from indexer.build.pipeline import file_doc_id
 from indexer.config import Settings
-from indexer.index import Index
-from indexer.pipeline import file_doc_id
+from indexer.storage.index import Index
 
 THAMMUU = Path(sys.executable).with_name("thammuu")
 

@@ -1,7 +1,7 @@
 """Golden document understanding on the sample corpus: identity, exact section paths and chunk invariants.
 
 No embedding model is loaded: every document is parsed by the real parsers and read through the same code as
-``thammuu inspect`` (``indexer.inspection``: pipeline ids, sidecars, ``identify`` and the structure chunker).
+``thammuu inspect`` (``indexer.build.inspection``: pipeline ids, sidecars, ``identify`` and the structure chunker).
 The expected values below were read against the documents' text.
 
 Known limitation kept in the goldens: nothing marks the end of the last section, so the closing lines and the
@@ -21,14 +21,14 @@ import pytest
 from conftest import CORPUS
 from typer.testing import CliRunner
 
-from indexer.chunking import StructureChunker
+from indexer.build.inspection import _document, inspect_paths
+from indexer.build.pipeline import file_doc_id, sidecar_for
+from indexer.chunking.structure import StructureChunker
 from indexer.cli import app
 from indexer.config import ChunkingSettings, Settings
-from indexer.identity import identify
-from indexer.inspection import _document, inspect_paths
 from indexer.models import Chunk, Classification, Document
 from indexer.parsing import build_registry, parse_file
-from indexer.pipeline import file_doc_id, sidecar_for
+from indexer.understanding.identity import identify
 
 U, MAT = Classification.UNCLASSIFIED, Classification.MAT
 NQ57 = "nq-57-tw-2024-khoa-hoc-cong-nghe.md"
@@ -44,7 +44,7 @@ EN112 = "en-bc-112-tu-2024-energy-transition-report.md"
 
 # Correct identity of every corpus document. Issuer: the header lines above the motto; a two-line party header
 # names the body that issues with its place ("ĐẢNG BỘ TỈNH THANH HÓA" / "TỈNH ỦY" → "TỈNH ỦY THANH HÓA"), see
-# ``indexer.identity``; the Bengali header is kept as written (the Central Committee, in Bengali).
+# ``indexer.understanding.identity``; the Bengali header is kept as written (the Central Committee, in Bengali).
 BN_CC = "কেন্দ্রীয় নির্বাহী কমিটি"
 IDENTITY: dict[str, dict[str, Any]] = {
     NQ57: {"number": "57-NQ/TW", "doc_type": "Nghị quyết", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",

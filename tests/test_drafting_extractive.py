@@ -12,10 +12,10 @@ import pytest
 from docx import Document
 
 from indexer.config import Settings
-from indexer.index import Index
 from indexer.models import Classification
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
+from indexer.storage.index import Index
 from search_api.drafting.docx_export import to_docx
 from search_api.drafting.markdown_export import to_markdown
 from search_api.drafting.models import Draft

@@ -12,9 +12,9 @@ import yaml
 from conftest import CORPUS
 
 from indexer.config import LlmSettings, Settings
-from indexer.index import Index
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
+from indexer.storage.index import Index
 from search_api.drafting.llm import LlmDrafter, chat_model
 from search_api.drafting.local_llm import LocalLlmServer, LocalModelUnavailable, assemble_model
 from search_api.drafting.markdown_export import to_markdown
@@ -41,7 +41,7 @@ def llm_server(settings: Settings) -> Iterator[LocalLlmServer]:
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) -> Settings:  # type: ignore[no-untyped-def]
     """An index of two sample documents (the LLM, not retrieval, is under test here)."""
-    from indexer.pipeline import IndexPipeline
+    from indexer.build.pipeline import IndexPipeline
 
     root = tmp_path_factory.mktemp("llmindex")
     (root / "docs").mkdir()

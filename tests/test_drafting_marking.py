@@ -17,9 +17,9 @@ from docx import Document
 from fastapi.testclient import TestClient
 
 from indexer.config import Settings
-from indexer.identity import identify
 from indexer.models import Classification
 from indexer.parsing import build_registry, parse_file
+from indexer.understanding.identity import identify
 from search_api.drafting.docx_export import to_docx
 from search_api.drafting.markdown_export import to_markdown
 from search_api.drafting.models import Citation, Draft, DraftSection, Paragraph
@@ -165,8 +165,8 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) -> Iterator[Env]:  # type: ignore[no-untyped-def]
-    from indexer.index import Index
-    from indexer.pipeline import IndexPipeline
+    from indexer.build.pipeline import IndexPipeline
+    from indexer.storage.index import Index
     from search_api.app import create_app
 
     root = tmp_path_factory.mktemp("marking")
@@ -271,8 +271,8 @@ def test_exports_indexed_again_stay_classified(
     tmp_path: Path,
     embedder,  # type: ignore[no-untyped-def]
 ) -> None:
-    from indexer.index import Index
-    from indexer.pipeline import IndexPipeline
+    from indexer.build.pipeline import IndexPipeline
+    from indexer.storage.index import Index
 
     docx, md = _exports(env, secret_draft, tmp_path / "upload")
     assert _level_when_indexed(docx) is Classification.TOI_MAT

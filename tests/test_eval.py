@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import InvalidDataset
-from indexer.evaluation import MARKER, load_dataset, load_qrels, load_queries, score_run
+from indexer.evaluation.runner import MARKER, load_dataset, load_qrels, load_queries, score_run
 
 KEYS = {
     "dataset",
@@ -169,12 +169,12 @@ def test_eval_command_end_to_end(tmp_path: Path, cli, monkeypatch: pytest.Monkey
     mtime = store.stat().st_mtime_ns
 
     # Second run, another mode: the index is reused by corpus hash; the pipeline must not run at all.
-    import indexer.pipeline
+    import indexer.build.pipeline
 
     def no_pipeline(*_a, **_k):  # type: ignore[no-untyped-def]
         raise AssertionError("the pipeline ran although the corpus is unchanged")
 
-    monkeypatch.setattr(indexer.pipeline.IndexPipeline, "run", no_pipeline)
+    monkeypatch.setattr(indexer.build.pipeline.IndexPipeline, "run", no_pipeline)
     hybrid = cli("eval", folder, "--split", "test", "--mode", "hybrid", "--json")
     assert hybrid.exit_code == 0, hybrid.output
     again = json.loads(hybrid.stdout)
@@ -227,7 +227,7 @@ def test_eval_errors_are_one_line(tmp_path: Path, cli) -> None:  # type: ignore[
 
 def test_best_per_document_and_pool() -> None:
     from indexer.config import SearchSettings
-    from indexer.documents_rank import best_per_document, document_pool
+    from indexer.retrieval.documents_rank import best_per_document, document_pool
 
     rows = {1: {"doc_id": "a"}, 2: {"doc_id": "b"}, 3: {"doc_id": "a"}, 4: {"doc_id": "c"}}
     hits = [(3, 0.9), (2, 0.8), (1, 0.7), (9, 0.6), (4, 0.5)]  # chunk 9 has no row (deleted meanwhile)

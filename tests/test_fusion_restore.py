@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from indexer.config import FusionSettings, SearchSettings
-from indexer.fusion import fuse, normalise, rrf, weighted
-from indexer.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
-from indexer.retrieval import fts_query
+from indexer.retrieval.fusion import fuse, normalise, rrf, weighted
+from indexer.retrieval.hybrid import fts_query
+from indexer.retrieval.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
 
 
 def test_rrf_weights_and_order() -> None:

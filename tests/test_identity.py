@@ -7,8 +7,8 @@ import sys
 import pytest
 from conftest import ROOT, need_data
 
-from indexer.identity import canonical_number, detect_language, find_numbers, identify, number_variants
 from indexer.models import Classification
+from indexer.understanding.identity import canonical_number, detect_language, find_numbers, identify, number_variants
 
 PARTY_HEADER = """BAN CHẤP HÀNH TRUNG ƯƠNG
 *

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from conftest import CORPUS, ROOT, copy_index
 
+from indexer.build.pipeline import IndexPipeline, IndexReport, file_doc_id
 from indexer.config import Settings
-from indexer.index import Index
 from indexer.parsing import build_registry, is_supported
-from indexer.pipeline import IndexPipeline, IndexReport, file_doc_id
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
+from indexer.storage.index import Index
 
 N_DOCS = 15  # documents in corpus/ (README.md, *.meta.json and make_binaries.py are not indexed)
 ANTI_CORRUPTION = "ct-27-tw-2024-phong-chong-tham-nhung.md"

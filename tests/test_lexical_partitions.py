@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from indexer.models import Chunk, Classification, Document, DocumentIdentity
-from indexer.retrieval import fts_query
+from indexer.retrieval.hybrid import fts_query
 from indexer.storage.filters import SearchFilter
 from indexer.storage.sqlite_store import SQLiteStore, lexical_columns
-from indexer.text import tokenize
+from indexer.understanding.text import tokenize
 
 PUBLIC = SearchFilter(max_classification=Classification.UNCLASSIFIED)
 
@@ -117,8 +117,8 @@ class _NoModel:
 
 
 def test_query_language_and_restoration_see_only_visible_vocabulary(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
-    from indexer.index import Index
-    from indexer.retrieval import HybridRetriever
+    from indexer.retrieval.hybrid import HybridRetriever
+    from indexer.storage.index import Index
 
     s = settings.model_copy(update={"index_dir": tmp_path / "index"})
     index = Index.open_or_create(s, _NoModel.name, _NoModel.dimension)

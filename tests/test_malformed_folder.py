@@ -9,7 +9,7 @@ from pathlib import Path
 
 from benchmarks.reliability.malformed import REFUSAL, HashEmbedder, run
 from indexer.config import Settings
-from indexer.index import Index
+from indexer.storage.index import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,14 +11,14 @@ import docx
 import pytest
 from typer.testing import CliRunner
 
+from indexer.build.inspection import inspect_paths
 from indexer.cli import app
 from indexer.config import Settings
 from indexer.errors import InvalidClassification
-from indexer.identity import identify
-from indexer.inspection import inspect_paths
-from indexer.markings import find_marking, marking_level, parse_classification_value, scan_lines
 from indexer.models import Classification, PageSpan
 from indexer.parsing.docx_parser import DocxParser
+from indexer.understanding.identity import identify
+from indexer.understanding.markings import find_marking, marking_level, parse_classification_value, scan_lines
 
 U, MAT, TOI, TUYET = (
     Classification.UNCLASSIFIED,
@@ -260,7 +260,7 @@ def test_metadata_classifies(metadata: dict[str, object], level: Classification,
 
 def test_metadata_raises_but_never_lowers(caplog: pytest.LogCaptureFixture) -> None:
     text = "TUYỆT MẬT\n\n" + BODY
-    with caplog.at_level(logging.WARNING, logger="indexer.identity"):
+    with caplog.at_level(logging.WARNING, logger="indexer.understanding.identity"):
         ident = identify(text, {"classification": "unclassified"})
     assert ident.classification == TUYET
     assert ident.classification_source.startswith("text line 1: 'TUYỆT MẬT'")
@@ -383,7 +383,7 @@ def test_inspect_jsonl_record_do_mat(tmp_path: Path) -> None:
 
 
 def test_a_sidecar_cannot_blank_what_the_file_says_about_itself() -> None:
-    from indexer.identity import merge_metadata
+    from indexer.understanding.identity import merge_metadata
 
     parsed = {"docx_header_text": "TỐI MẬT", "docx_title": "Báo cáo"}
     merged = merge_metadata(parsed, {"docx_header_text": "", "title": "Tên khác", "unit": "Ban A"})

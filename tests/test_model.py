@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from indexer.config import Settings
 from indexer.embedding import fetch
 from indexer.errors import IndexMismatch, ModelUnavailable
-from indexer.index import Index
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
+from indexer.storage.index import Index
 
 SMALL_PINNED = ("modules.json", "tokenizer.model")  # the real pinned files small enough to copy
 

@@ -9,14 +9,14 @@ import pytest
 from conftest import need_data
 
 import indexer.parsing.ocr as ocr
-from indexer.chunking import StructureChunker
-from indexer.cleaning import clean_page, is_running_header
+from indexer.chunking.structure import StructureChunker
 from indexer.config import ChunkingSettings, OcrSettings
 from indexer.errors import NeedsOCR
-from indexer.identity import identify
 from indexer.models import Document, ParsedDocument
-from indexer.numbers import number_key
 from indexer.parsing.pdf_parser import PdfParser
+from indexer.understanding.cleaning import clean_page, is_running_header
+from indexer.understanding.identity import identify
+from indexer.understanding.numbers import number_key
 
 _TYPES = {
     "chi-thi": "Chỉ thị", "luat": "Luật", "nghi-dinh": "Nghị định", "nghi-quyet": "Nghị quyết",

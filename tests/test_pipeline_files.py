@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-import indexer.pipeline
+import indexer.build.pipeline
+from indexer.build.pipeline import IndexPipeline, IndexReport, file_doc_id, walk_sources
 from indexer.config import Settings
 from indexer.errors import InvalidClassification
-from indexer.index import Index
 from indexer.parsing import build_registry
 from indexer.parsing.jsonl_parser import JsonlParser
-from indexer.pipeline import IndexPipeline, IndexReport, file_doc_id, walk_sources
+from indexer.storage.index import Index
 
 BODY = (
     "VĂN PHÒNG TỈNH ỦY\nSố {n}-TB/VPTU\n\n# THÔNG BÁO\n## về {topic}\n\n"
@@ -252,14 +252,14 @@ def test_a_failing_record_is_reported_and_keeps_its_previous_version(
     write_jsonl(root / "recs.jsonl", records)
     assert pipeline.run([root]).added == 2
 
-    real_identify = indexer.pipeline.identify
+    real_identify = indexer.build.pipeline.identify
 
     def identify(text: str, metadata: dict[str, Any], *args: Any) -> Any:
         if metadata.get("classification") == "???":  # whatever identify() itself makes of it
             raise InvalidClassification("unreadable classification '???'")
         return real_identify(text, metadata, *args)
 
-    monkeypatch.setattr(indexer.pipeline, "identify", identify)
+    monkeypatch.setattr(indexer.build.pipeline, "identify", identify)
     records[0] = {"id": "a", "text": note(30, "đã sửa"), "classification": "???"}
     records.append({"id": "c", "text": note(32)})
     write_jsonl(root / "recs.jsonl", records)
@@ -395,7 +395,7 @@ def test_copied_tree_with_links_is_stable(pipeline: IndexPipeline, tmp_path: Pat
 def test_a_changed_chunker_rechunks_instead_of_mixing(index_settings: Settings, tmp_path: Path) -> None:
     """Changing chunk_size re-chunks every document on the next run (the manifest follows); never a mixed index."""
     from indexer.config import ChunkingSettings
-    from indexer.manifest import Manifest
+    from indexer.storage.manifest import Manifest
 
     folder = tmp_path / "docs"
     folder.mkdir()

@@ -75,8 +75,8 @@ def _write_corpus(folder: Path) -> list[Doc]:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) -> Iterator[Env]:  # type: ignore[no-untyped-def]
-    from indexer.index import Index
-    from indexer.pipeline import IndexPipeline
+    from indexer.build.pipeline import IndexPipeline
+    from indexer.storage.index import Index
     from search_api.app import create_app
 
     root = tmp_path_factory.mktemp("secapi")

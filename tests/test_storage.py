@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from conftest import CORPUS
 
+from indexer.build.pipeline import file_doc_id
 from indexer.config import Settings, VectorSettings
-from indexer.index import Index
-from indexer.pipeline import file_doc_id
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.faiss_index import FaissIndex
 from indexer.storage.filters import SearchFilter
+from indexer.storage.index import Index
 
 QUERIES = ["chuyển đổi số và trí tuệ nhân tạo", "phòng chống tham nhũng", "offshore wind power", "কৃষি ও গ্রামীণ উন্নয়ন"]
 

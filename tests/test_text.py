@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from indexer.text import canonical_tones, fold, has_vietnamese_diacritics, nfc, tokenize
+from indexer.understanding.text import canonical_tones, fold, has_vietnamese_diacritics, nfc, tokenize
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import need_data
 
+from indexer.build.pipeline import IndexPipeline
 from indexer.config import Settings
-from indexer.index import Index
-from indexer.pipeline import IndexPipeline
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
+from indexer.storage.index import Index
 
 PARTY = """BAN CHẤP HÀNH TRUNG ƯƠNG
 *

@@ -158,7 +158,7 @@ def fingerprint(index: Path) -> dict[str, Any]:
 def vector_count(index: Path) -> int:
     """Vectors in the index ``Index.refresh`` loads or rebuilds from the store (as a reader would)."""
     from indexer.config import Settings
-    from indexer.index import Index
+    from indexer.storage.index import Index
 
     idx = Index.open(Settings(), index)
     try:
@@ -210,9 +210,9 @@ def index_command(embedder: str, corpus: Path, index: Path) -> list[str]:
 def drive(index: Path, corpus: Path) -> int:
     """``--driver``: IndexPipeline with the deterministic hash embedder (no model)."""
     from benchmarks.reliability.malformed import HashEmbedder
+    from indexer.build.pipeline import IndexPipeline
     from indexer.config import Settings
-    from indexer.index import Index
-    from indexer.pipeline import IndexPipeline
+    from indexer.storage.index import Index
 
     settings = Settings().model_copy(update={"index_dir": index})
     embedder = HashEmbedder()

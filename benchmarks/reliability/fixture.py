@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import httpx
 
 from benchmarks.load import _free_port, copy_index
-from indexer.text import fold
+from indexer.understanding.text import fold
 
 logger = logging.getLogger(__name__)
 

@@ -27,12 +27,12 @@ from typing import Any, Literal
 
 import numpy as np
 
+from indexer.build.pipeline import IndexPipeline, IndexReport, display_path, file_doc_id, record_doc_id
 from indexer.config import OcrSettings, Settings
 from indexer.errors import InvalidClassification
-from indexer.identity import identify
-from indexer.index import Index
 from indexer.interfaces import Embedder
-from indexer.pipeline import IndexPipeline, IndexReport, display_path, file_doc_id, record_doc_id
+from indexer.storage.index import Index
+from indexer.understanding.identity import identify
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from indexer.models import ParsedDocument
-from indexer.text import nfc
+from indexer.understanding.text import nfc
 
 _HEADER_FOOTER_TYPES = {CT.WML_HEADER, CT.WML_FOOTER}
 _VML_TEXTPATH = "{urn:schemas-microsoft-com:vml}textpath"  # Word's WordArt watermark: <v:textpath string="MẬT">

@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 
 from indexer.models import ParsedDocument
 from indexer.parsing.text_parser import decode_utf8
-from indexer.text import nfc
+from indexer.understanding.text import nfc
 
 _BLANKS = re.compile(r"\n\s*\n+")
 

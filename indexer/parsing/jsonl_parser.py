@@ -15,7 +15,7 @@ from typing import Any
 
 from indexer.errors import CorruptDocument
 from indexer.models import ParsedDocument
-from indexer.text import nfc
+from indexer.understanding.text import nfc
 
 logger = logging.getLogger(__name__)
 

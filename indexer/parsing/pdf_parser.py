@@ -1,6 +1,6 @@
 """PDF via pypdf with page numbers kept; pages without a text layer go to OCR or are reported as needing it.
 
-Each page is cleaned of gazette running headers and page numbers (indexer.cleaning) before the pages are
+Each page is cleaned of gazette running headers and page numbers (indexer.understanding.cleaning) before the pages are
 joined, so page spans and chunk offsets refer to the cleaned text.
 """
 
@@ -12,12 +12,12 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from indexer.cleaning import clean_page
 from indexer.config import OcrSettings
 from indexer.errors import CorruptDocument, NeedsOCR
 from indexer.models import PageSpan, ParsedDocument
 from indexer.parsing.ocr import INSTALL_HINT, ocr_languages, ocr_pdf_page
-from indexer.text import nfc
+from indexer.understanding.cleaning import clean_page
+from indexer.understanding.text import nfc
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from indexer.errors import CorruptDocument
 from indexer.models import ParsedDocument
-from indexer.text import nfc
+from indexer.understanding.text import nfc
 
 
 def decode_utf8(data: bytes, name: str) -> str:

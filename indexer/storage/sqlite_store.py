@@ -23,7 +23,7 @@ from indexer.storage import sqlite_lexical
 from indexer.storage.filters import SearchFilter, filter_sql
 from indexer.storage.schema import create_schema
 from indexer.storage.sqlite_base import SQLiteDatabase
-from indexer.text import fold, tokenize
+from indexer.understanding.text import fold, tokenize
 
 logger = logging.getLogger(__name__)
 

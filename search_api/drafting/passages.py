@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
 
 logger = logging.getLogger(__name__)

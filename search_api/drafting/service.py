@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.models import Classification
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
 from search_api.drafting.extractive import ExtractiveDrafter, SentenceCache
 from search_api.drafting.llm import LlmDrafter

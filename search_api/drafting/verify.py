@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from indexer.interfaces import Embedder
-from indexer.text import fold, tokenize
+from indexer.understanding.text import fold, tokenize
 from search_api.drafting.models import Paragraph
 from search_api.drafting.sentences import citation_for
 

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from indexer.config import Settings
-from indexer.index import STORE_NAME
+from indexer.storage.index import STORE_NAME
 from search_api.security.audit import CHAINED_COLUMNS, AuditLog
 from search_api.security.keys import PrincipalStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter, filter_sql
 from search_api.schemas import FacetsResponse, FacetValue
 from search_api.security.principals import Principal

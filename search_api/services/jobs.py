@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from indexer.build.pipeline import IndexPipeline
 from indexer.config import Settings
-from indexer.index import Index
 from indexer.interfaces import Embedder
-from indexer.pipeline import IndexPipeline
+from indexer.storage.index import Index
 
 logger = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from indexer.config import Settings
-from indexer.documents_rank import best_per_document, document_pool
-from indexer.index import Index
 from indexer.models import Classification
-from indexer.numbers import number_key
-from indexer.retrieval import HybridRetriever
+from indexer.retrieval.documents_rank import best_per_document, document_pool
+from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
+from indexer.storage.index import Index
+from indexer.understanding.numbers import number_key
 from search_api.errors import ApiError, not_found
 from search_api.schemas import (
     ChunkOut,
@@ -131,7 +131,7 @@ class SearchService:
         rows = self.index.store.chunks([c for c, _ in result.hits])
         visible = {int(r["chunk_id"]) for r in self.guard(principal, list(rows.values()), "search")}
         ranked = [(c, s) for c, s in result.hits if c in visible]
-        if req.group_by_document:  # the same grouping as indexer.documents_rank.rank_documents, after the guard
+        if req.group_by_document:  # the grouping of retrieval.documents_rank.rank_documents, after the guard
             ranked = [(c, s) for _, c, s in best_per_document(ranked, rows)]
         page = ranked[req.offset : need]
         hits = [self._hit(rows[c], s, result.interpretation.tokens) for c, s in page]

@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from indexer.text import fold, normalize_token
+from indexer.understanding.text import fold, normalize_token
 
 _WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f\u0980-\u09ff]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?;:।])\s+|\n+")

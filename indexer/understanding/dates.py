@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.text import nfc
+from indexer.understanding.text import nfc
 
 __all__ = ["PLACE_DATE_RE", "passed_date", "place_date", "valid_date"]
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from indexer.config import SearchSettings
-from indexer.retrieval import HybridRetriever, Mode, RetrievalResult
+from indexer.retrieval.hybrid import HybridRetriever, Mode, RetrievalResult
 from indexer.storage.filters import SearchFilter
 
 RankedDocument = tuple[str, int, float]  # (doc_id, best chunk_id, score)

@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from indexer.chunking import StructureChunker
+from indexer.build.pipeline import file_doc_id, record_doc_id, sidecar_for, walk_sources
+from indexer.chunking.structure import StructureChunker
 from indexer.config import Settings
 from indexer.errors import IndexerError
-from indexer.identity import identify, merge_metadata
 from indexer.models import Document, ParsedDocument
 from indexer.parsing import build_registry, parse_file
 from indexer.parsing.jsonl_parser import JsonlParser
-from indexer.pipeline import file_doc_id, record_doc_id, sidecar_for, walk_sources
+from indexer.understanding.identity import identify, merge_metadata
 
 logger = logging.getLogger(__name__)
 

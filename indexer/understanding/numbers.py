@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.text import fold, nfc
+from indexer.understanding.text import fold, nfc
 
 _BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 # Latin letters as Bengali texts spell them out ("এনকিউ" = N Q, "টিডব্লিউ" = T W).

@@ -14,9 +14,9 @@ import numpy as np
 
 from indexer.config import Settings
 from indexer.errors import IndexNotFound
-from indexer.manifest import Manifest
 from indexer.storage.faiss_index import FaissIndex
 from indexer.storage.filters import SearchFilter
+from indexer.storage.manifest import Manifest
 from indexer.storage.sqlite_store import SQLiteStore
 
 logger = logging.getLogger(__name__)

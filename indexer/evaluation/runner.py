@@ -22,14 +22,14 @@ import ir_measures
 import numpy as np
 from ir_measures import RR, R, nDCG
 
+from indexer.build.pipeline import PIPELINE_VERSION, IndexPipeline
 from indexer.config import Settings
-from indexer.documents_rank import rank_documents
 from indexer.errors import InvalidDataset
 from indexer.hashing import sha256_file
-from indexer.index import STORE_NAME, Index
 from indexer.interfaces import Embedder
-from indexer.pipeline import PIPELINE_VERSION, IndexPipeline
-from indexer.retrieval import HybridRetriever, Mode
+from indexer.retrieval.documents_rank import rank_documents
+from indexer.retrieval.hybrid import HybridRetriever, Mode
+from indexer.storage.index import STORE_NAME, Index
 
 logger = logging.getLogger(__name__)
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from indexer.config import SearchSettings, Settings
-from indexer.fusion import fuse
-from indexer.identity import find_numbers
-from indexer.index import Index
 from indexer.interfaces import Embedder
-from indexer.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
+from indexer.retrieval.fusion import fuse
+from indexer.retrieval.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
 from indexer.storage.filters import SearchFilter
-from indexer.text import fold, has_vietnamese_diacritics, tokenize
+from indexer.storage.index import Index
+from indexer.understanding.identity import find_numbers
+from indexer.understanding.text import fold, has_vietnamese_diacritics, tokenize
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from enum import Enum
 
 from indexer.errors import InvalidClassification
 from indexer.models import Classification, PageSpan
-from indexer.text import canonical_tones, fold, nfc
+from indexer.understanding.text import canonical_tones, fold, nfc
 
 __all__ = [
     "Marking",

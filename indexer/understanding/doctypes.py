@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.text import fold, nfc
+from indexer.understanding.text import fold, nfc
 
 # Canonical names, longest first so that "Thông tư liên tịch" wins over "Thông tư".
 DOC_TYPES: tuple[str, ...] = (

@@ -23,16 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from indexer.chunking import StructureChunker
+from indexer.chunking.structure import StructureChunker
 from indexer.config import DEFAULT_FLUSH_CHUNKS, Settings
 from indexer.errors import IndexerError
-from indexer.identity import identify, merge_metadata
-from indexer.index import Index
 from indexer.interfaces import Embedder, Parser
-from indexer.manifest import CHUNKER_VERSION, chunker_signature
 from indexer.models import Chunk, Document, ParsedDocument
 from indexer.parsing import SIDECAR_SUFFIX, build_registry, is_supported, parse_file
 from indexer.parsing.jsonl_parser import JsonlParser, RecordProblem
+from indexer.storage.index import Index
+from indexer.storage.manifest import CHUNKER_VERSION, chunker_signature
+from indexer.understanding.identity import identify, merge_metadata
 
 logger = logging.getLogger(__name__)
 

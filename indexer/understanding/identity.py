@@ -5,9 +5,9 @@ header block of an official document (issuer left, "CỘNG HÒA …"/"ĐẢNG C�
 "Số: …", "Hà Nội, ngày … tháng … năm …", the type in capitals and the trích yếu). Explicit metadata
 (JSONL fields, a ``NAME.meta.json`` sidecar) overrides what the text suggests — except the classification.
 
-Classification fails closed: the level is the highest of what the text marks (``indexer.markings``: the header
-region and the edges of every page), what a DOCX carries in its page headers, text boxes and core properties,
-and what explicit metadata fields say. Metadata may raise the level, never lower it (a lower value is logged
+Classification fails closed: the level is the highest of what the text marks (``understanding.markings``: the
+header region and the edges of every page), what a DOCX carries in its page headers, text boxes and core
+properties, and what explicit metadata fields say. Metadata may raise the level, never lower it (a lower value is logged
 and noted in ``classification_source``); an explicit value that cannot be read raises InvalidClassification.
 
 Canonical issuer: the capitalised header lines above the motto, joined with a space ("ỦY BAN NHÂN DÂN TỈNH
@@ -30,13 +30,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from indexer.dates import PLACE_DATE_RE, passed_date, place_date
-from indexer.doctypes import doc_type_from_line, doc_type_from_number
 from indexer.errors import InvalidClassification
-from indexer.markings import find_marking, marking_level, parse_classification_value, scan_lines
 from indexer.models import Classification, DocumentIdentity, PageSpan
-from indexer.numbers import NUMBER_PATTERN, canonical_number, find_numbers, number_variants
-from indexer.text import canonical_tones, fold, nfc
+from indexer.understanding.dates import PLACE_DATE_RE, passed_date, place_date
+from indexer.understanding.doctypes import doc_type_from_line, doc_type_from_number
+from indexer.understanding.markings import find_marking, marking_level, parse_classification_value, scan_lines
+from indexer.understanding.numbers import NUMBER_PATTERN, canonical_number, find_numbers, number_variants
+from indexer.understanding.text import canonical_tones, fold, nfc
 
 __all__ = ["FIELD_ALIASES", "canonical_number", "detect_language", "find_numbers", "identify", "number_variants"]
 

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from indexer.text import fold, has_vietnamese_diacritics, tokenize
+from indexer.understanding.text import fold, has_vietnamese_diacritics, tokenize
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MIN_SHARE = 0.4  # share of the query's words that must have a marked form before the query counts as Vietnamese

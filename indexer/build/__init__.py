@@ -1,0 +1,2 @@
+"""Building an index: walking sources, parsing, identifying, chunking, embedding and storing what changed;
+inspecting without storing."""

@@ -1,0 +1,2 @@
+"""Understanding a document: text normalisation, cleaning, identity (number, type, issuer, date, title, marking)
+and the vocabularies behind them."""
