@@ -6,7 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from indexer.build.pipeline import IndexPipeline, record_doc_id
+from indexer.build.pipeline import IndexPipeline
+from indexer.build.sources import record_doc_id
 from indexer.config import Settings
 from indexer.interfaces import Embedder
 from indexer.storage.index import Index

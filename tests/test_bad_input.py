@@ -11,7 +11,8 @@ from conftest import CORPUS
 from pypdf import PdfReader, PdfWriter
 from typer.testing import CliRunner
 
-from indexer.build.pipeline import IndexPipeline, file_doc_id
+from indexer.build.pipeline import IndexPipeline
+from indexer.build.sources import file_doc_id
 from indexer.config import Settings
 from indexer.storage.filters import SearchFilter
 from indexer.storage.index import Index

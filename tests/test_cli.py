@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import CORPUS, ROOT
 
-from indexer.build.pipeline import file_doc_id
+from indexer.build.sources import file_doc_id
 from indexer.config import Settings
 from indexer.storage.index import Index
 

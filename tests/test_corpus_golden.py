@@ -22,7 +22,7 @@ from conftest import CORPUS
 from typer.testing import CliRunner
 
 from indexer.build.inspection import _document, inspect_paths
-from indexer.build.pipeline import file_doc_id, sidecar_for
+from indexer.build.sources import file_doc_id, sidecar_for
 from indexer.chunking.structure import StructureChunker
 from indexer.cli import app
 from indexer.config import ChunkingSettings, Settings

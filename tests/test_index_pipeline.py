@@ -14,7 +14,8 @@ from pathlib import Path
 
 from conftest import CORPUS, ROOT, copy_index
 
-from indexer.build.pipeline import IndexPipeline, IndexReport, file_doc_id
+from indexer.build.pipeline import IndexPipeline, IndexReport
+from indexer.build.sources import file_doc_id
 from indexer.config import Settings
 from indexer.parsing import build_registry, is_supported
 from indexer.retrieval.hybrid import HybridRetriever

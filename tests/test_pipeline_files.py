@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 import indexer.build.pipeline
-from indexer.build.pipeline import IndexPipeline, IndexReport, file_doc_id, walk_sources
+from indexer.build.pipeline import IndexPipeline, IndexReport
+from indexer.build.sources import file_doc_id, walk_sources
 from indexer.config import Settings
 from indexer.errors import InvalidClassification
 from indexer.parsing import build_registry

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import CORPUS
 
-from indexer.build.pipeline import file_doc_id
+from indexer.build.sources import file_doc_id
 from indexer.config import Settings, VectorSettings
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.faiss_index import FaissIndex

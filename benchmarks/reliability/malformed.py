@@ -27,7 +27,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from indexer.build.pipeline import IndexPipeline, IndexReport, display_path, file_doc_id, record_doc_id
+from indexer.build.pipeline import IndexPipeline, IndexReport
+from indexer.build.sources import display_path, file_doc_id, record_doc_id
 from indexer.config import OcrSettings, Settings
 from indexer.errors import InvalidClassification
 from indexer.interfaces import Embedder

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from indexer.build.pipeline import file_doc_id, record_doc_id, sidecar_for, walk_sources
+from indexer.build.sources import file_doc_id, record_doc_id, sidecar_for, walk_sources
 from indexer.chunking.structure import StructureChunker
 from indexer.config import Settings
 from indexer.errors import IndexerError
