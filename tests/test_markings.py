@@ -383,7 +383,7 @@ def test_inspect_jsonl_record_do_mat(tmp_path: Path) -> None:
 
 
 def test_a_sidecar_cannot_blank_what_the_file_says_about_itself() -> None:
-    from indexer.understanding.identity import merge_metadata
+    from indexer.understanding.classification import merge_metadata
 
     parsed = {"docx_header_text": "TỐI MẬT", "docx_title": "Báo cáo"}
     merged = merge_metadata(parsed, {"docx_header_text": "", "title": "Tên khác", "unit": "Ban A"})

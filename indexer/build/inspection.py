@@ -19,7 +19,8 @@ from indexer.errors import IndexerError
 from indexer.models import Document, ParsedDocument
 from indexer.parsing import build_registry, parse_file
 from indexer.parsing.jsonl_parser import JsonlParser
-from indexer.understanding.identity import identify, merge_metadata
+from indexer.understanding.classification import merge_metadata
+from indexer.understanding.identity import identify
 
 logger = logging.getLogger(__name__)
 

@@ -36,7 +36,8 @@ from indexer.parsing import build_registry, parse_file
 from indexer.parsing.jsonl_parser import JsonlParser, RecordProblem
 from indexer.storage.index import Index
 from indexer.storage.manifest import CHUNKER_VERSION, chunker_signature
-from indexer.understanding.identity import identify, merge_metadata
+from indexer.understanding.classification import merge_metadata
+from indexer.understanding.identity import identify
 
 logger = logging.getLogger(__name__)
 
