@@ -24,11 +24,11 @@ from typer.testing import CliRunner
 from indexer.build.inspection import _document, inspect_paths
 from indexer.build.sources import file_doc_id, sidecar_for
 from indexer.chunking.structure import StructureChunker
-from indexer.cli import app
 from indexer.config import ChunkingSettings, Settings
 from indexer.models import Chunk, Classification, Document
 from indexer.parsing import build_registry, parse_file
 from indexer.understanding.identity import identify
+from search_api.cli import app
 
 U, MAT = Classification.UNCLASSIFIED, Classification.MAT
 NQ57 = "nq-57-tw-2024-khoa-hoc-cong-nghe.md"

@@ -12,13 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from indexer.build.inspection import inspect_paths
-from indexer.cli import app
 from indexer.config import Settings
 from indexer.errors import InvalidClassification
 from indexer.models import Classification, PageSpan
 from indexer.parsing.docx_parser import DocxParser
 from indexer.understanding.identity import identify
 from indexer.understanding.markings import find_marking, marking_level, parse_classification_value, scan_lines
+from search_api.cli import app
 
 U, MAT, TOI, TUYET = (
     Classification.UNCLASSIFIED,

@@ -87,7 +87,7 @@ def _no_filter():  # type: ignore[no-untyped-def]
 def test_inspect_command_prints_one_object_per_record(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from indexer.cli import app
+    from search_api.cli import app
 
     source = need_data("vbpl", "vbpl_vi_docs.jsonl")
     with source.open(encoding="utf-8") as fh:

@@ -25,8 +25,8 @@ def register(app: typer.Typer) -> None:
         """Serve the search API (/api/v1, docs at /docs) and the web page on HOST:PORT."""
         import uvicorn
 
-        from indexer.cli import fail, settings_for
         from search_api.app import create_app
+        from search_api.cli.common import fail, settings_for
         from search_api.security import SecurityError, check_bind
         from search_api.security.database import open_security
 

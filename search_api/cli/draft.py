@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from indexer.cli import IndexOpt, err, fail, out, settings_for
 from indexer.errors import IndexerError
 from indexer.storage.filters import SearchFilter
+from search_api.cli.common import IndexOpt, err, fail, out, settings_for
 
 logger = logging.getLogger(__name__)
 

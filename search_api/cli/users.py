@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from search_api.cli.common import IndexOpt, JsonOpt, err, fail, out, print_json, settings_for
 from search_api.security import AuditLog, PrincipalStore, SecurityError
 from search_api.security.database import open_security
-
-out = Console()
-err = Console(stderr=True)
-
-IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index directory (default THAMMUU_INDEX_DIR).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 
 def _security(index: Path | None) -> tuple[PrincipalStore, AuditLog]:
     """The security database of the index's settings (old security tables in the index are moved first)."""
-    from indexer.cli import settings_for
-
     return open_security(settings_for(index))
-
-
-def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(2)
-
-
-def _print_json(value: object) -> None:
-    out.print(json.dumps(value, ensure_ascii=False), soft_wrap=True, markup=False, highlight=False)
 
 
 def users_add(
@@ -48,7 +30,7 @@ def users_add(
     try:
         principal, key = _security(index)[0].add(name, role, clearance, unit or None)
     except SecurityError as exc:
-        _fail(exc)
+        fail(exc)
     err.print(f"principal {principal.name} added; its key is shown once, store it now:")
     out.print(key, markup=False, highlight=False)
 
@@ -57,7 +39,7 @@ def users_list(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
     """List principals (never their keys)."""
     rows = _security(index)[0].list()
     if json_out:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("name", "roles", "clearance", "units", "created", "active")
     for r in rows:
@@ -79,7 +61,7 @@ def users_revoke(name: Annotated[str, typer.Argument(help="Principal to disable.
     try:
         store.revoke(name)
     except SecurityError as exc:
-        _fail(exc)
+        fail(exc)
     err.print(f"principal {name} revoked")
     if store.count() == 0:
         err.print(
@@ -100,7 +82,7 @@ def users_rotate(
     try:
         key = _security(index)[0].rotate(name)
     except SecurityError as exc:
-        _fail(exc)
+        fail(exc)
     err.print(f"new key for {name}; the old key no longer works:")
     out.print(key, markup=False, highlight=False)
 
@@ -119,10 +101,10 @@ def audit_cmd(
     try:
         when = datetime.fromisoformat(since) if since else None
     except ValueError:
-        _fail(ValueError(f"--since {since!r} is not an ISO date or time"))
+        fail(ValueError(f"--since {since!r} is not an ISO date or time"))
     rows = _security(index)[1].query(principal=principal, since=when, limit=limit)
     if json_out:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("time", "principal", "endpoint", "status", "query", "documents")
     for r in rows:
@@ -135,7 +117,7 @@ def audit_verify(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
     """Check the audit log's hash chain; exit 1 naming the first row edited, inserted or removed behind it."""
     report = _security(index)[1].verify()
     if json_out:
-        _print_json({"rows": report.rows, "intact": report.intact, "first_broken": report.first_broken})
+        print_json({"rows": report.rows, "intact": report.intact, "first_broken": report.first_broken})
     elif report.intact:
         err.print(f"audit log intact: {report.rows} rows, hash chain unbroken")
     else:
