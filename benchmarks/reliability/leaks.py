@@ -323,10 +323,13 @@ class Sweep:
         self.drafts: list[str] = []
 
     def send(
-        self, who: FixturePrincipal, stats: CallerStats, method: str, path: str, body: Any = None
+        self, who: FixturePrincipal, stats: CallerStats, method: str, path: str, body: Any = None, echo: str = ""
     ) -> httpx.Response:
-        """One request as ``who``; its answer checked for leaks and 5xx, and counted."""
-        request = describe(method, path, body)
+        """One request as ``who``; its answer checked for leaks and 5xx, and counted.
+
+        ``echo`` is what the caller itself typed earlier and the answer may repeat (a draft's topic in its
+        exports): needles in it are the caller's own words, not a leak."""
+        request = describe(method, path, body) + (f" [echo: {echo}]" if echo else "")
         t = time.perf_counter()
         try:
             resp = self.client.request(method, path, json=body, headers=who.headers)
@@ -352,16 +355,19 @@ class Sweep:
         """Up to ``limit`` requests of the plan (exports follow the caller's last draft)."""
         stats = CallerStats(who.name)
         last: str | None = None
+        topic = ""  # the last draft's topic, which its title and exports repeat
         for method, path, body in plan:
             if stats.requests >= limit or time.monotonic() > self.deadline:
                 break
+            echo = ""
             if "{last}" in path:
                 if last is None:
                     continue
-                path = path.replace("{last}", last)
-            resp = self.send(who, stats, method, path, body)
+                path, echo = path.replace("{last}", last), topic
+            resp = self.send(who, stats, method, path, body, echo)
             if path == "/api/v1/drafts" and resp.status_code == 200:
                 last = str(resp.json().get("id"))
+                topic = str((body or {}).get("topic", ""))
                 self.drafts.append(last)
         return stats
 
