@@ -15,6 +15,7 @@ from indexer import __version__
 from indexer.config import Settings
 from indexer.interfaces import Embedder
 from search_api import openapi_limits
+from search_api.config import app_settings
 from search_api.errors import register_error_handlers
 from search_api.routes import audit, documents, health, index_jobs, search
 from search_api.security.http_guard import HttpGuardMiddleware, allowed_host_names
@@ -35,8 +36,8 @@ Errors are always `{"error": {"code": ..., "message": ...}}`."""
 
 def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None, warm: bool = True) -> FastAPI:
     """Build the API for one index; ``embedder`` overrides the process-wide model (tests), ``warm`` preloads it."""
-    settings = settings or Settings()
-    state = AppState(settings, embedder)
+    state = AppState(app_settings(settings), embedder)
+    settings = state.settings
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

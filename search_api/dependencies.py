@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from indexer.config import Settings
 from indexer.interfaces import Embedder
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.index import Index
+from search_api.config import AppSettings
 from search_api.errors import ApiError
 from search_api.security.errors import SecurityError
 from search_api.security.http_guard import Refusal, check_write
@@ -34,7 +34,7 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_settings(state: StateDep) -> Settings:
+def get_settings(state: StateDep) -> AppSettings:
     return state.settings
 
 
@@ -129,7 +129,7 @@ def get_jobs(state: StateDep) -> IndexJobs:
     return state.jobs
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[AppSettings, Depends(get_settings)]
 AdminDep = Annotated[Principal, Depends(require_admin)]
 DrafterRoleDep = Annotated[Principal, Depends(require_drafter)]
 EmbedderDep = Annotated[Embedder, Depends(get_embedder)]

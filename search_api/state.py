@@ -13,6 +13,7 @@ from indexer.errors import IndexerError
 from indexer.interfaces import Embedder
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.index import Index
+from search_api.config import AppSettings, app_settings
 from search_api.security import guard_chunks, is_loopback
 from search_api.security.database import open_security
 from search_api.security.errors import Unauthenticated
@@ -27,14 +28,14 @@ class AppState:
     """Lazily opened, thread-safe holder of the index and its services (the model loads once per process)."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
-        self.settings = settings
+        self.settings: AppSettings = app_settings(settings)
         self._embedder = embedder
         self._lock = threading.Lock()
         self._index: Index | None = None
         self._retriever: HybridRetriever | None = None
         self._service: SearchService | None = None
-        self.jobs = IndexJobs(settings, self.embedder)
-        self.principals, self.audit_log = open_security(settings)
+        self.jobs = IndexJobs(self.settings, self.embedder)
+        self.principals, self.audit_log = open_security(self.settings)
         self.dev_mode = self._decide_dev_mode()
 
     def _decide_dev_mode(self) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.config import Settings
+from search_api.config import AppSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -33,9 +34,9 @@ def need_data(*parts: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
+def settings() -> AppSettings:
     """Settings from the environment (models dir, data dir); each test picks its own index dir."""
-    return Settings()
+    return AppSettings()
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,11 @@ import pytest
 import yaml
 from conftest import CORPUS
 
-from indexer.config import LlmSettings, Settings
+from indexer.config import Settings
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
 from indexer.storage.index import Index
+from search_api.config import LlmSettings
 from search_api.drafting.llm import LlmDrafter, chat_model
 from search_api.drafting.local_llm import LocalLlmServer, LocalModelUnavailable, assemble_model
 from search_api.drafting.markdown_export import to_markdown

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from indexer.config import Settings
+from search_api.config import AppSettings
 
 out = Console()
 err = Console(stderr=True)
@@ -33,9 +33,9 @@ def setup_logging(verbose: bool = False) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def settings_for(index: Path | None) -> Settings:
+def settings_for(index: Path | None) -> AppSettings:
     """Settings from the environment, with the --index option applied."""
-    settings = Settings()
+    settings = AppSettings()
     return settings.model_copy(update={"index_dir": index}) if index else settings
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from indexer.config import LlmSettings
 from indexer.interfaces import Embedder
+from search_api.config import LlmSettings
 from search_api.drafting.models import DraftSection, Paragraph
 from search_api.drafting.templates import SectionSpec, Template
 from search_api.drafting.verify import VerifyConfig, split_paragraphs, verify_paragraph

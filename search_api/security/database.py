@@ -13,15 +13,15 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from indexer.config import Settings
 from indexer.storage.index import STORE_NAME
+from search_api.config import AppSettings
 from search_api.security.audit import CHAINED_COLUMNS, AuditLog
 from search_api.security.keys import PrincipalStore
 
 logger = logging.getLogger(__name__)
 
 
-def security_db_path(settings: Settings) -> Path:
+def security_db_path(settings: AppSettings) -> Path:
     """Where principals and the audit log live for these settings."""
     return settings.security.db or settings.index_dir.parent / "security.sqlite"
 
@@ -102,7 +102,7 @@ def _move_audit(old: sqlite3.Connection, audit: AuditLog) -> int:
     return len(rows)
 
 
-def open_security(settings: Settings) -> tuple[PrincipalStore, AuditLog]:
+def open_security(settings: AppSettings) -> tuple[PrincipalStore, AuditLog]:
     """The principal store and audit log for these settings, after moving any security data left in the index."""
     path = security_db_path(settings)
     principals, audit = PrincipalStore(path), AuditLog(path)
