@@ -18,10 +18,6 @@ def _default_models_dir() -> Path:
     return Path.home() / ".cache" / "thammuu" / "models"
 
 
-def _default_prompts_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "prompts"
-
-
 class EmbeddingSettings(BaseModel):
     """Which sentence-transformers model embeds chunks and queries, and how."""
 
@@ -142,7 +138,6 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("var/index"), description="Directory holding the index.")
     models_dir: Path = Field(default_factory=_default_models_dir, description="Cache of assembled models.")
     data_dir: Path = Field(Path("../shared/data"), description="Real public data used by tests and benchmarks.")
-    prompts_dir: Path = Field(default_factory=_default_prompts_dir, description="Report templates (YAML).")
     default_unit: str = Field("", description="Owning unit given to documents that name none.")
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)

@@ -3,6 +3,7 @@ indexer's ``Settings`` (one environment, prefix ``THAMMUU_``, nested sections jo
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -50,9 +51,21 @@ class LlmSettings(BaseModel):
     timeout_s: float = Field(120.0, gt=0)
 
 
-class AppSettings(Settings):
-    """Everything the API, its security and the CLI need: the indexer's settings plus ``api``, ``security``, ``llm``."""
+def default_prompts_dir(prefix: Path = Path(sys.prefix)) -> Path:
+    """The report templates: the checkout's ``prompts/`` when running from one (editable install, tests),
+    else the copy an install put in ``<prefix>/share/thammuu/prompts`` (pyproject ``data-files``)."""
+    checkout = Path(__file__).resolve().parents[1] / "prompts"
+    installed = prefix / "share" / "thammuu" / "prompts"
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
 
+
+class AppSettings(Settings):
+    """Everything the API, its security and the CLI need: the indexer's settings plus ``api``, ``security``, ``llm``
+    and the report templates' folder."""
+
+    prompts_dir: Path = Field(
+        default_factory=default_prompts_dir, description="Report templates (YAML); THAMMUU_PROMPTS_DIR overrides."
+    )
     api: ApiSettings = Field(default_factory=ApiSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)

@@ -15,14 +15,14 @@ from indexer.config import Settings
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
 from indexer.storage.index import Index
-from search_api.config import LlmSettings
+from search_api.config import AppSettings, LlmSettings
 from search_api.drafting.llm import LlmDrafter, chat_model
 from search_api.drafting.local_llm import LocalLlmServer, LocalModelUnavailable, assemble_model
 from search_api.drafting.markdown_export import to_markdown
 from search_api.drafting.service import DraftRequest, DraftService
 from search_api.drafting.templates import TemplateRegistry
 
-PROMPTS_DIR = Settings().prompts_dir  # the repository's prompts/ unless THAMMUU_PROMPTS_DIR says otherwise
+PROMPTS_DIR = AppSettings().prompts_dir  # the repository's prompts/ unless THAMMUU_PROMPTS_DIR says otherwise
 
 pytestmark = [pytest.mark.slow, pytest.mark.llm]
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from indexer.config import Settings
+from search_api.config import AppSettings
 from search_api.drafting.templates import TemplateError, TemplateRegistry, load_template
 
-PROMPTS_DIR = Settings().prompts_dir  # the repository's prompts/ unless THAMMUU_PROMPTS_DIR says otherwise
+PROMPTS_DIR = AppSettings().prompts_dir  # the repository's prompts/ unless THAMMUU_PROMPTS_DIR says otherwise
 
 REQUIRED = {"bao-cao-so-ket", "bao-cao-tong-ket", "bao-cao-chuyen-de", "to-trinh"}
 
@@ -83,3 +83,19 @@ def test_not_a_mapping_and_duplicates_fail(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text(src, encoding="utf-8")
     with pytest.raises(TemplateError, match="two templates"):
         TemplateRegistry.load(tmp_path)
+
+
+def test_templates_are_found_outside_a_checkout(tmp_path: Path) -> None:
+    """An installed (non-editable) package reads the copy pyproject's data-files put under <prefix>/share."""
+    import search_api.config as config
+
+    share = tmp_path / "share" / "thammuu" / "prompts"
+    share.mkdir(parents=True)
+    assert config.default_prompts_dir(tmp_path) == Path(config.__file__).resolve().parents[1] / "prompts"
+    fake_module = tmp_path / "site-packages" / "search_api" / "config.py"
+    original = config.__file__
+    try:
+        config.__file__ = str(fake_module)  # as if installed: no prompts/ beside the package
+        assert config.default_prompts_dir(tmp_path) == share
+    finally:
+        config.__file__ = original
