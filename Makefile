@@ -1,6 +1,7 @@
 # Thammuu: two commands set everything up on a fresh machine.
 #   make run   install, fetch + verify the model, index corpus/, serve API + web page on 127.0.0.1:8000
 #   make test  same environment; lint, type check, test suite (browser tests included where Chromium exists)
+#   make check the edit loop: lint, type check, the tests that need neither the model nor a browser
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -12,11 +13,15 @@ export OMP_WAIT_POLICY ?= passive
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install system-deps model index serve lint typecheck pytest bench clean
+.PHONY: run test check install system-deps model index serve lint typecheck pytest bench clean
 
 run: install model index serve
 
 test: install model lint typecheck pytest
+
+# The edit loop (about a minute): lint, types and every test that needs neither the model nor a browser.
+check: $(VENV)/.installed lint typecheck
+	$(BIN)/pytest -q -m "not model and not browser and not slow"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -110,3 +110,11 @@ def cli(embedder, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-d
     monkeypatch.setattr(indexer.embedding, "create_embedder", lambda _s: embedder)
     runner = CliRunner()
     return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the real model (the ``embedder`` fixture, directly or through another), so
+    the edit loop (``make check``) can leave them to ``make test``."""
+    for item in items:
+        if "embedder" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.model)
