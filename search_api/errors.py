@@ -1,4 +1,7 @@
-"""Every error the API answers, mapped to HTTP in one place: ``{"error": {"code", "message"}}``, never a trace."""
+"""Every error the API answers, mapped to HTTP in one place: ``{"error": {"code", "message"}}``, never a trace.
+
+Domain errors (``indexer.errors.ThammuuError`` and its branches) carry their own status and code; framework
+errors (validation, unknown routes, methods) and anything unexpected (a generic 500) are mapped here too."""
 
 from __future__ import annotations
 
@@ -10,20 +13,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import errors as ix
-from search_api.security.errors import SecurityError, Unauthenticated
+from indexer.errors import ThammuuError
+from search_api.security.errors import Unauthenticated
 
 logger = logging.getLogger(__name__)
 
-# Domain errors of the indexer → HTTP status (subclasses first: the first isinstance match wins).
-INDEXER_STATUS: list[tuple[type[ix.IndexerError], int]] = [
-    (ix.DocumentNotFound, 404),
-    (ix.IndexNotFound, 503),
-    (ix.ModelUnavailable, 503),
-    (ix.IndexMismatch, 409),
-    (ix.UnsupportedFormat, 415),
-    (ix.CorruptDocument, 422),
-    (ix.IndexerError, 400),
-]
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -40,14 +34,13 @@ _HTTP_CODES = {
 NOT_FOUND_MESSAGE = "no document with this id"
 
 
-class ApiError(Exception):
-    """An error raised by the API layer itself, with its status, code and a message safe to show."""
+class ApiError(ThammuuError):
+    """A refusal of the API layer itself, with its status, code and a message safe to show."""
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message
         self.headers = headers
 
 
@@ -68,30 +61,17 @@ def _json(
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
-def indexer_status(exc: ix.IndexerError) -> int:
-    """HTTP status of an indexer domain error."""
-    return next(status for cls, status in INDEXER_STATUS if isinstance(exc, cls))
-
-
-async def _api_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
-    return _json(request, exc.status, exc.code, exc.message, exc.headers)
-
-
-async def _indexer_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ix.IndexerError)
-    status = indexer_status(exc)
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    """Every ThammuuError (indexer, security, drafting, the API's own): its status, code and message."""
+    assert isinstance(exc, ThammuuError)
     if isinstance(exc, ix.DocumentNotFound):
-        return _json(request, 404, "not_found", NOT_FOUND_MESSAGE)
-    logger.warning("%s %s: %s (%s)", request.method, request.url.path, exc.code, exc)
-    return _json(request, status, exc.code, str(exc))
-
-
-async def _security_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, SecurityError)
+        return _json(request, 404, "not_found", NOT_FOUND_MESSAGE)  # hidden and missing answer alike
+    headers = getattr(exc, "headers", None)
     if isinstance(exc, Unauthenticated):
-        return _json(request, 401, "unauthorized", str(exc), {"WWW-Authenticate": "Bearer"})
-    return _json(request, exc.status, exc.code, str(exc))
+        headers = {"WWW-Authenticate": "Bearer"}
+    if exc.status >= 500 or isinstance(exc, ix.IndexerError):
+        logger.warning("%s %s: %s (%s)", request.method, request.url.path, exc.code, exc)
+    return _json(request, exc.status, exc.code, str(exc), headers)
 
 
 def _field(loc: tuple[object, ...] | list[object]) -> str:
@@ -119,9 +99,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def register_error_handlers(app: FastAPI) -> None:
     """Install every handler on the app (called once by create_app)."""
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(ix.IndexerError, _indexer_error)
-    app.add_exception_handler(SecurityError, _security_error)
+    app.add_exception_handler(ThammuuError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

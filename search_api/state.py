@@ -14,10 +14,14 @@ from indexer.interfaces import Embedder
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.index import Index
 from search_api.config import AppSettings, app_settings
+from search_api.drafting.llm import LlmDrafter, chat_model
+from search_api.drafting.service import DraftService
+from search_api.drafting.templates import TemplateRegistry
 from search_api.security import guard_chunks, is_loopback
 from search_api.security.database import open_security
 from search_api.security.errors import Unauthenticated
 from search_api.security.principals import DEV_PRINCIPAL, Principal
+from search_api.services.drafts import DraftsService
 from search_api.services.jobs import IndexJobs
 from search_api.services.search import SearchService
 
@@ -34,6 +38,7 @@ class AppState:
         self._index: Index | None = None
         self._retriever: HybridRetriever | None = None
         self._service: SearchService | None = None
+        self._drafts: DraftsService | None = None
         self.jobs = IndexJobs(self.settings, self.embedder)
         self.principals, self.audit_log = open_security(self.settings)
         self.dev_mode = self._decide_dev_mode()
@@ -148,6 +153,21 @@ class AppState:
         self._ensure_open()
         assert self._service is not None
         return self._service
+
+    @property
+    def drafts(self) -> DraftsService:
+        """The drafts service, built on first use (templates loaded, the LLM drafter when configured)."""
+        self._ensure_open()
+        if self._drafts is None:
+            with self._lock:
+                if self._drafts is None:
+                    llm = None
+                    if self.settings.llm.base_url:
+                        llm = LlmDrafter(chat_model(self.settings.llm), self.embedder())
+                    templates = TemplateRegistry.load(self.settings.prompts_dir)
+                    engine = DraftService(self.retriever, templates, llm)
+                    self._drafts = DraftsService(engine, self.audit_log, self.audit)
+        return self._drafts
 
     @property
     def loaded(self) -> bool:

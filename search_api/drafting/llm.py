@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from indexer.errors import ThammuuError
 from indexer.interfaces import Embedder
 from search_api.config import LlmSettings
 from search_api.drafting.models import DraftSection, Paragraph
@@ -14,8 +15,11 @@ from search_api.drafting.verify import VerifyConfig, split_paragraphs, verify_pa
 logger = logging.getLogger(__name__)
 
 
-class LlmUnavailable(RuntimeError):
-    """LLM drafting was asked for but no endpoint is configured or langchain-openai is missing."""
+class LlmUnavailable(ThammuuError, RuntimeError):
+    """LLM drafting was asked for but no endpoint is configured or langchain-openai is missing: 503."""
+
+    code = "unavailable"
+    status = 503
 
 
 def chat_model(settings: LlmSettings, max_tokens: int = 400) -> Any:

@@ -9,11 +9,28 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from indexer.errors import ThammuuError
+
 logger = logging.getLogger(__name__)
 
 
-class TemplateError(ValueError):
-    """A template file that cannot be read or does not validate; the message names the file and the field."""
+class TemplateError(ThammuuError, ValueError):
+    """A template file that cannot be read or does not validate; the message names the file and the field.
+
+    The server's own configuration is broken, not the request: 503 until the templates folder is fixed."""
+
+    code = "template_error"
+    status = 503
+
+
+class UnknownTemplate(ThammuuError, KeyError):
+    """No template with this id (in this language, or any): 404."""
+
+    code = "not_found"
+    status = 404
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else "no such template"
 
 
 class SectionSpec(BaseModel):
@@ -109,8 +126,8 @@ class TemplateRegistry:
         return sorted(self._by_key.values(), key=lambda t: (t.id, t.language))
 
     def get(self, template_id: str, language: str = "vi") -> Template:
-        """The template in that language, else its Vietnamese version; raises KeyError when unknown."""
+        """The template in that language, else its Vietnamese version; raises UnknownTemplate (a KeyError)."""
         for key in (f"{template_id}.{language}", f"{template_id}.vi"):
             if key in self._by_key:
                 return self._by_key[key]
-        raise KeyError(template_id)
+        raise UnknownTemplate(f"no template {template_id[:100]!r}")

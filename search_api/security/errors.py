@@ -1,9 +1,11 @@
-"""Security errors: one small hierarchy the API maps to HTTP statuses in one place."""
+"""Security errors: the access-control branch of the one hierarchy (``indexer.errors.ThammuuError``)."""
 
 from __future__ import annotations
 
+from indexer.errors import ThammuuError
 
-class SecurityError(Exception):
+
+class SecurityError(ThammuuError):
     """Base class of every access-control error; ``status`` is the HTTP status the API answers with."""
 
     code = "security_error"
@@ -13,7 +15,7 @@ class SecurityError(Exception):
 class Unauthenticated(SecurityError):
     """No key, or a wrong, revoked or rotated key, while principals are defined."""
 
-    code = "unauthenticated"
+    code = "unauthorized"
     status = 401
 
 
