@@ -17,7 +17,7 @@ from indexer.interfaces import Embedder
 from search_api import openapi_limits
 from search_api.config import app_settings
 from search_api.errors import register_error_handlers
-from search_api.routes import audit, documents, health, index_jobs, search
+from search_api.routes import audit, documents, drafts, health, index_jobs, search
 from search_api.security.http_guard import HttpGuardMiddleware, allowed_host_names
 from search_api.security.request_audit import RequestAuditMiddleware
 from search_api.state import AppState
@@ -64,23 +64,10 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         max_json_depth=api.max_json_depth,
     )
     app.add_middleware(RequestAuditMiddleware, audit_log=state.audit_log)  # outermost: sees every refusal
-    for module in (search, documents, health, index_jobs, audit):
+    for module in (search, documents, health, index_jobs, audit, drafts):
         app.include_router(module.router)
-    _include_drafts(app)
     openapi_limits.install(app, settings)
     # Last, so every /api route wins over the page's catch-all.
     if WEB_DIR.is_dir():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
-
-
-def _include_drafts(app: FastAPI) -> None:
-    """The drafting routes, once their module exists."""
-    try:
-        from search_api.routes import drafts  # type: ignore[attr-defined]
-    except ImportError as exc:
-        if exc.name not in ("search_api.routes.drafts", "search_api.routes"):
-            raise
-        logger.info("drafting routes not installed")
-        return
-    app.include_router(drafts.router)
