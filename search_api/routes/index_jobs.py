@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
-from pydantic import ValidationError
 from starlette.datastructures import UploadFile  # what request.form() yields (FastAPI's is a subclass)
 
-from indexer.parsing import build_registry, is_supported
 from search_api.dependencies import AdminDep, JobsDep, SafeWrite, SettingsDep, StateDep
 from search_api.errors import ApiError
 from search_api.schemas import ERROR_RESPONSES, MAX_UNIT_CHARS, ErrorResponse, IndexJob, IndexRequest
+from search_api.services.uploads import path_exists, read_index_request, save_upload, validation
 
 router = APIRouter(prefix="/api/v1/index", tags=["index"], responses=ERROR_RESPONSES)
 
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 _BODY_DOC: dict[str, Any] = {
     "parameters": [
         {
@@ -50,32 +45,6 @@ _BODY_DOC: dict[str, Any] = {
 }
 
 
-def _validation(message: str) -> ApiError:
-    return ApiError(422, "validation_error", message)
-
-
-async def _save_upload(upload: UploadFile, uploads: Path) -> Path:
-    """Write an uploaded file into its own folder under the index's uploads, refusing huge or unknown files."""
-    name = Path(upload.filename or "").name
-    if not name or name.startswith("."):
-        raise _validation("file: the upload needs a file name")
-    if len(name) > 200 or "\x00" in name:
-        raise _validation("file: the file name is too long or holds a NUL character")
-    target = uploads / uuid.uuid4().hex[:12] / name
-    if not is_supported(target, build_registry()):
-        raise ApiError(415, "unsupported_format", f"{name}: not a supported document format")
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ApiError(413, "too_large", f"uploads are limited to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-
-    def write() -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-    await run_in_threadpool(write)
-    return target
-
-
 @router.post(
     "",
     response_model=IndexJob,
@@ -93,17 +62,17 @@ async def start_index(
         form = await request.form()
         upload, unit = form.get("file"), form.get("unit")
         if not isinstance(upload, UploadFile):
-            raise _validation("file: a multipart upload needs a 'file' field")
+            raise validation("file: a multipart upload needs a 'file' field")
         if isinstance(unit, str) and (len(unit) > MAX_UNIT_CHARS or "\x00" in unit):
-            raise _validation(f"unit: at most {MAX_UNIT_CHARS} characters, no NUL")
-        path = await _save_upload(upload, settings.index_dir / "uploads")
+            raise validation(f"unit: at most {MAX_UNIT_CHARS} characters, no NUL")
+        path = await save_upload(upload, settings.index_dir / "uploads")
         unit_name = unit if isinstance(unit, str) and unit else None
         job = jobs.submit(path, unit_name, source=path.name)
         source = f"upload {path.name}"
     else:
-        body = _index_request(await request.body())
+        body = read_index_request(await request.body())
         path = Path(body.path).expanduser()
-        if not _exists(path):
+        if not path_exists(path):
             raise ApiError(422, "path_not_found", f"{body.path[:200]}: no such file or folder on the server")
         unit_name = body.unit
         job = jobs.submit(path, unit_name)
@@ -111,23 +80,6 @@ async def start_index(
     filters = {"unit": unit_name} if unit_name else {}
     state.audit(admin, "index", source, filters, [], [])
     return IndexJob(**job.to_dict())
-
-
-def _index_request(raw: bytes) -> IndexRequest:
-    """The JSON body as an IndexRequest, or a 422 naming what is wrong (never a parser's crash)."""
-    try:
-        return IndexRequest.model_validate(json.loads(raw or b"null"))
-    except (ValueError, ValidationError, RecursionError) as exc:
-        reason = str(exc)[:300]
-        raise _validation(f"body: expected JSON {{'path': ...}} or a multipart upload ({reason})") from None
-
-
-def _exists(path: Path) -> bool:
-    """Whether a path names something on the server; a path the OS cannot even look up (too long) does not."""
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return False
 
 
 @router.get(
