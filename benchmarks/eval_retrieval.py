@@ -25,7 +25,7 @@ from indexer.embedding import create_embedder
 from indexer.evaluation.runner import score_run
 from indexer.interfaces import Embedder
 from indexer.retrieval.fusion import Norm, rrf, weighted
-from indexer.retrieval.hybrid import HybridRetriever, fts_query, use_bigrams
+from indexer.retrieval.hybrid import HybridRetriever, use_bigrams
 from indexer.retrieval.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
 from indexer.storage.filters import SearchFilter
 from indexer.storage.index import Index
@@ -118,9 +118,8 @@ def prepare(bench: Bench, settings: Settings, embedder: Embedder) -> Prepared:
     queries = load_queries(bench.folder / "queries_train.jsonl")
     qrels = load_qrels(bench.folder / "qrels_train.tsv")
     qrels = {q: r for q, r in qrels.items() if q in queries}
-    rows = index.store.conn.execute("SELECT chunk_id, doc_id FROM chunks").fetchall()
     # Record ids are "<file stem>:<_id>"; judgments name the bare _id.
-    chunk_doc = {int(r[0]): str(r[1]).split(":", 1)[1] for r in rows}
+    chunk_doc = {c: d.split(":", 1)[1] for c, d in index.store.chunk_doc_ids().items()}
     # A partly built index (interrupted build) is evaluated on the questions whose judged documents it holds.
     present = set(chunk_doc.values())
     complete = {q: r for q, r in qrels.items() if set(r) <= present}
@@ -143,8 +142,8 @@ def lexical_lists(p: Prepared, variant: str, transform: Callable[[str], str] = l
             query = transform(text)
             tokens = tokenize(query)
             _, vietnamese = p.retriever.analyse(query, tokens, has_vietnamese_diacritics(query))
-            match = fts_query(tokens, use_bigrams(cfg, vietnamese))
-            out[qid] = p.index.store.lexical_search(match, flt, DEPTH, (1.0, cfg.folded_weight)) if match else []
+            bigrams = use_bigrams(cfg, vietnamese)
+            out[qid] = p.index.store.lexical_search(tokens, flt, DEPTH, (1.0, cfg.folded_weight), bigrams=bigrams)
         p.lists[variant] = out
     return p.lists[variant]
 
@@ -352,7 +351,7 @@ def experiments(p: Prepared) -> str:
     }
     for label, (weights, bigrams) in variants.items():
         lex = {
-            q: p.index.store.lexical_search(fts_query(tokenize(t), bigrams), flt, DEPTH, weights)
+            q: p.index.store.lexical_search(tokenize(t), flt, DEPTH, weights, bigrams=bigrams)
             for q, t in p.queries.items()
         }
         alone, _ = p.score(lex)
@@ -411,7 +410,7 @@ def _restored(p: Prepared, query: str, context: int) -> str:
         return query
     texts: list[str] = []
     if context:
-        top = store.lexical_search(fts_query(tokens), SearchFilter(), context)
+        top = store.lexical_search(tokens, SearchFilter(), context)
         texts = [r["text"] for r in store.chunks([c for c, _ in top]).values()]
     return restore_query(query, Restorer(vocab, texts))
 

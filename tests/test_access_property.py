@@ -129,7 +129,7 @@ def test_store_never_leaks_and_never_hides(
         # Lexical: exactly the visible chunks containing the word.
         words_of = {c: by_id[d].chunks[int(r["ordinal"])] for c, d, r in _rows(store, chunk_doc)}
         expected_lex = {c for c in seen_chunks if word in words_of[c]}
-        assert {c for c, _ in store.lexical_search(word, flt, k=1000)} == expected_lex
+        assert {c for c, _ in store.lexical_search([word], flt, k=1000)} == expected_lex
 
         # Vector side: the id selector is exactly the visible chunks; faiss returns only those, best first.
         allowed = store.allowed_chunk_ids(flt)

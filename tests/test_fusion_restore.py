@@ -6,8 +6,8 @@ import pytest
 
 from indexer.config import FusionSettings, SearchSettings
 from indexer.retrieval.fusion import fuse, normalise, rrf, weighted
-from indexer.retrieval.hybrid import fts_query
 from indexer.retrieval.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
+from indexer.storage.sqlite_lexical import fts_query
 
 
 def test_rrf_weights_and_order() -> None:

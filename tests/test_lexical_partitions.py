@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from indexer.models import Chunk, Classification, Document, DocumentIdentity
-from indexer.retrieval.hybrid import fts_query
 from indexer.storage.filters import SearchFilter
 from indexer.storage.sqlite_store import SQLiteStore, lexical_columns
 from indexer.understanding.text import tokenize
@@ -24,7 +23,7 @@ def _doc(doc_id: str, text: str, level: Classification = Classification.UNCLASSI
 
 
 def _scores(store: SQLiteStore, query: str, flt: SearchFilter) -> dict[int, float]:
-    return dict(store.lexical_search(fts_query(tokenize(query)), flt, k=100))
+    return dict(store.lexical_search(tokenize(query), flt, k=100))
 
 
 def test_public_scores_do_not_move_when_classified_passages_arrive(tmp_path: Path) -> None:

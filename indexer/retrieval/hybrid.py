@@ -1,4 +1,4 @@
-"""Hybrid retrieval over an index: lexical (FTS5 BM25, diacritic-insensitive) + dense (faiss), fused.
+"""Hybrid retrieval over an index: lexical (BM25, diacritic-insensitive) + dense (faiss), fused.
 
 The query is embedded once, the lexical and vector searches run once each, both restricted by the filter
 (and so by the caller's clearance) inside the store and inside faiss. A query that names a document number
@@ -48,27 +48,6 @@ class RetrievalResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def fts_query(tokens: list[str], bigrams: bool = False) -> str:
-    """FTS5 MATCH expression: any token in exact form, or its folded form in the folded column.
-
-    With ``bigrams`` each pair of adjacent tokens is also a phrase, so passages holding a multi-syllable
-    Vietnamese word ("sử dụng", "đất đai") outscore those holding its syllables apart.
-    """
-    if not tokens:
-        return ""
-    folded_tokens = [fold(t) for t in tokens]
-    exact = list(dict.fromkeys(tokens))
-    folded = list(dict.fromkeys(folded_tokens))
-    if bigrams:
-        exact += list(dict.fromkeys(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)))
-        folded += list(dict.fromkeys(f"{a} {b}" for a, b in zip(folded_tokens, folded_tokens[1:], strict=False)))
-    return f"(exact : ({' OR '.join(map(_quote, exact))})) OR (folded : ({' OR '.join(map(_quote, folded))}))"
-
-
 Vocab = dict[str, list[tuple[str, int]]]
 
 
@@ -111,8 +90,7 @@ class HybridRetriever:
         vocab, vietnamese = self.analyse(query, tokens, interp.diacritics, flt)
         interp.fusion_profile = "vietnamese" if vietnamese else "other"
         if mode in ("hybrid", "lexical"):
-            match = fts_query(tokens, use_bigrams(s, vietnamese))
-            lexical = store.lexical_search(match, flt, n, (1.0, s.folded_weight)) if match else []
+            lexical = store.lexical_search(tokens, flt, n, (1.0, s.folded_weight), bigrams=use_bigrams(s, vietnamese))
             timings["lexical"] = (time.perf_counter() - t) * 1000
         if mode in ("hybrid", "dense"):
             t = time.perf_counter()

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from indexer.models import Classification
+from indexer.understanding.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,28 @@ DDL = "\n".join(
         for level in LEVELS
     ]
 )
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_query(tokens: Sequence[str], bigrams: bool = False) -> str:
+    """FTS5 MATCH expression: any token in exact form, or its folded form in the folded column.
+
+    With ``bigrams`` each pair of adjacent tokens is also a phrase, so passages holding a multi-syllable
+    Vietnamese word ("sử dụng", "đất đai") outscore those holding its syllables apart.
+    """
+    if not tokens:
+        return ""
+    tokens = list(tokens)
+    folded_tokens = [fold(t) for t in tokens]
+    exact = list(dict.fromkeys(tokens))
+    folded = list(dict.fromkeys(folded_tokens))
+    if bigrams:
+        exact += list(dict.fromkeys(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)))
+        folded += list(dict.fromkeys(f"{a} {b}" for a, b in zip(folded_tokens, folded_tokens[1:], strict=False)))
+    return f"(exact : ({' OR '.join(map(_quote, exact))})) OR (folded : ({' OR '.join(map(_quote, folded))}))"
 
 
 def fts_table(max_level: int) -> str:

@@ -11,7 +11,7 @@ import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,11 +21,19 @@ import numpy as np
 from indexer.models import Chunk, Classification, Document
 from indexer.storage import sqlite_lexical
 from indexer.storage.filters import SearchFilter, filter_sql
+from indexer.storage.records import FacetCounts
 from indexer.storage.schema import create_schema
 from indexer.storage.sqlite_base import SQLiteDatabase
 from indexer.understanding.text import fold, tokenize
 
 logger = logging.getLogger(__name__)
+
+_FACETS = {
+    "doc_type": "d.doc_type",
+    "issuer": "d.issuer",
+    "year": "substr(d.issued_date, 1, 4)",
+    "language": "d.language",
+}
 
 
 @dataclass
@@ -187,11 +195,21 @@ class SQLiteStore(SQLiteDatabase):
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def lexical_search(
-        self, match: str, flt: SearchFilter, k: int, weights: tuple[float, float] = (1.0, 0.7)
+        self,
+        tokens: Sequence[str],
+        flt: SearchFilter,
+        k: int,
+        weights: tuple[float, float] = (1.0, 0.7),
+        *,
+        bigrams: bool = False,
     ) -> list[tuple[int, float]]:
         """BM25 over the FTS5 partition of the filter's levels, restricted by the filter; (chunk_id, score) best
-        first. ``weights`` are the BM25 weights of the exact and folded columns: exact-form matches weigh more.
-        Scores depend only on passages of the levels the filter allows (see ``sqlite_lexical``)."""
+        first. Any token matches, in exact or folded form; ``bigrams`` adds adjacent pairs as phrases. ``weights``
+        are the BM25 weights of the exact and folded columns: exact-form matches weigh more. Scores depend only
+        on passages of the levels the filter allows (see ``sqlite_lexical``)."""
+        match = sqlite_lexical.fts_query(tokens, bigrams)
+        if not match:
+            return []
         cond, params = filter_sql(flt)
         return sqlite_lexical.search(self.conn, match, cond, params, int(flt.max_classification), k, weights)
 
@@ -267,3 +285,36 @@ class SQLiteStore(SQLiteDatabase):
             f"SELECT count(*) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {cond}", params
         ).fetchone()[0]
         return {"documents": int(docs), "chunks": int(chunks)}
+
+    def mean_vector(self, doc_id: str) -> np.ndarray | None:
+        """The L2-normalised mean of a document's passage vectors; None when it has no passages."""
+        rows = self.conn.execute("SELECT vector FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()
+        if not rows:
+            return None
+        mean = np.vstack([np.frombuffer(r[0], dtype=np.float32) for r in rows]).mean(axis=0)
+        norm = float(np.linalg.norm(mean))
+        return mean / norm if norm > 0 else mean
+
+    def facet_counts(self, flt: SearchFilter, doc_ids: Sequence[str] | None = None, limit: int = 50) -> FacetCounts:
+        """Counts of the documents ``flt`` lets through (and, when given, among ``doc_ids`` only: empty means
+        none) by type, issuer, year and language, the ``limit`` most frequent values of each."""
+        if doc_ids is not None:
+            if not doc_ids:
+                return FacetCounts(0, {name: [] for name in _FACETS})
+            flt = replace(flt, doc_ids=tuple(doc_ids))
+        cond, params = filter_sql(flt)
+        conn = self.conn
+        total = int(conn.execute(f"SELECT count(*) FROM documents d WHERE {cond}", params).fetchone()[0])
+        values: dict[str, list[tuple[str, int]]] = {}
+        for name, expr in _FACETS.items():
+            rows = conn.execute(
+                f"SELECT {expr} AS v, count(*) AS n FROM documents d WHERE {cond} AND {expr} IS NOT NULL"
+                f" AND {expr} != '' GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}",
+                params,
+            ).fetchall()
+            values[name] = [(str(r[0]), int(r[1])) for r in rows]
+        return FacetCounts(total, values)
+
+    def chunk_doc_ids(self) -> dict[int, str]:
+        """Every chunk id with its document id (evaluation maps passages back to judged documents)."""
+        return {int(r[0]): str(r[1]) for r in self.conn.execute("SELECT chunk_id, doc_id FROM chunks")}

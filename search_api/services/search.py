@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-import numpy as np
-
 from indexer.config import Settings
 from indexer.models import Classification
 from indexer.retrieval.documents_rank import best_per_document, document_pool
@@ -208,20 +206,12 @@ class SearchService:
             **_identity(row),
         )
 
-    def _mean_vector(self, doc_id: str) -> np.ndarray | None:
-        rows = self.index.store.conn.execute("SELECT vector FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()
-        if not rows:
-            return None
-        mean = np.vstack([np.frombuffer(r[0], dtype=np.float32) for r in rows]).mean(axis=0)
-        norm = float(np.linalg.norm(mean))
-        return mean / norm if norm > 0 else mean
-
     def similar(self, doc_id: str, k: int, principal: Principal) -> SimilarResponse:
         """Documents nearest to the mean of this document's passage vectors, itself excluded, one hit each."""
         t0 = time.perf_counter()
         self.check_k(k)
         self._visible_document(doc_id, principal)
-        vec = self._mean_vector(doc_id)
+        vec = self.index.store.mean_vector(doc_id)
         out: list[SimilarDoc] = []
         if vec is not None:
             flt = principal.access(SearchFilter(exclude_doc_ids=(doc_id,)))
