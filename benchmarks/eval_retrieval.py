@@ -411,7 +411,7 @@ def _restored(p: Prepared, query: str, context: int) -> str:
     texts: list[str] = []
     if context:
         top = store.lexical_search(tokens, SearchFilter(), context)
-        texts = [r["text"] for r in store.chunks([c for c, _ in top]).values()]
+        texts = [r.text for r in store.chunks([c for c, _ in top]).values()]
     return restore_query(query, Restorer(vocab, texts))
 
 

@@ -118,11 +118,3 @@ class Chunk:
     char_start: int = 0
     char_end: int = 0
     embed_text: str = ""
-
-
-@dataclass
-class ScoredChunk:
-    """A chunk id with a retrieval score (higher is better)."""
-
-    chunk_id: int
-    score: float

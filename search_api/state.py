@@ -20,6 +20,7 @@ from search_api.drafting.templates import TemplateRegistry
 from search_api.security import guard_chunks, is_loopback
 from search_api.security.database import open_security
 from search_api.security.errors import Unauthenticated
+from search_api.security.guard import R
 from search_api.security.principals import DEV_PRINCIPAL, Principal
 from search_api.services.drafts import DraftsService
 from search_api.services.jobs import IndexJobs
@@ -87,8 +88,8 @@ class AppState:
                     self._embedder = shared_embedder(self.settings)
         return self._embedder
 
-    def guard(self, principal: Principal, rows: list[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
-        """Rows the principal may see; anything else is dropped and recorded as an incident."""
+    def guard(self, principal: Principal, rows: list[R], endpoint: str) -> list[R]:
+        """Records the principal may see; anything else is dropped and recorded as an incident."""
         return guard_chunks(principal, rows, self.audit_log, endpoint)
 
     def audit(

@@ -117,7 +117,7 @@ def test_store_never_leaks_and_never_hides(
     try:
         flt = principal.access(user)
         ids, vecs = store.all_vectors()
-        chunk_doc = {int(c): r["doc_id"] for c, r in store.chunks(ids.tolist()).items()}
+        chunk_doc = {int(c): r.doc_id for c, r in store.chunks(ids.tolist()).items()}
         by_id = {d.doc_id: d for d in docs}
         seen_docs = {d.doc_id for d in docs if visible(d, principal, user)}
         seen_chunks = {c for c, d in chunk_doc.items() if d in seen_docs}
@@ -127,7 +127,7 @@ def test_store_never_leaks_and_never_hides(
             assert principal.can_see(d.level, d.unit) == visible(d, principal, SearchFilter())
 
         # Lexical: exactly the visible chunks containing the word.
-        words_of = {c: by_id[d].chunks[int(r["ordinal"])] for c, d, r in _rows(store, chunk_doc)}
+        words_of = {c: by_id[d].chunks[r.ordinal] for c, d, r in _rows(store, chunk_doc)}
         expected_lex = {c for c in seen_chunks if word in words_of[c]}
         assert {c for c, _ in store.lexical_search([word], flt, k=1000)} == expected_lex
 

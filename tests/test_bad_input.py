@@ -110,7 +110,7 @@ def test_a_file_that_breaks_keeps_its_previous_version(warm_index: Settings, cor
         report = pipeline.run([corpus_copy])
         assert [Path(s).name for s, _ in report.failed] == [GOOD] and report.removed == 0
         row = idx.store.document(file_doc_id(target), SearchFilter())
-        assert row is not None and row["number"] == "27-CT/TW"
+        assert row is not None and row.number == "27-CT/TW"
     finally:
         idx.close()
 

@@ -56,10 +56,10 @@ def test_every_paragraph_is_quoted_from_a_cited_chunk(service: DraftService, so_
     for p in paragraphs:
         assert p.citations and p.supported
         assert p.sentences and " ".join(p.sentences) == p.text
-        cited_text = " ".join(chunks[c.chunk_id]["text"] for c in p.citations)
+        cited_text = " ".join(chunks[c.chunk_id].text for c in p.citations)
         for sentence in p.sentences:
             assert sentence in cited_text, (sentence, p.citations)
-        assert all(chunks[c.chunk_id]["doc_id"] == c.doc_id for c in p.citations)
+        assert all(chunks[c.chunk_id].doc_id == c.doc_id for c in p.citations)
         sentences_seen += p.sentences
     assert len(sentences_seen) == len(set(sentences_seen)), "a sentence was used twice"
     # The topic's own resolution is quoted, and its citation carries the number.
@@ -67,7 +67,7 @@ def test_every_paragraph_is_quoted_from_a_cited_chunk(service: DraftService, so_
     cited_docs = {c.doc_id for p in paragraphs for c in p.citations}
     assert cited_docs == {s.doc_id for s in so_ket.sources}
     # A Vietnamese report quotes Vietnamese documents only (the corpus holds a Bengali translation of 57-NQ/TW).
-    languages = {chunks[c.chunk_id]["language"] for p in paragraphs for c in p.citations}
+    languages = {chunks[c.chunk_id].language for p in paragraphs for c in p.citations}
     assert languages == {"vi"}, languages
 
 
@@ -76,11 +76,11 @@ def test_draft_respects_clearance(service: DraftService) -> None:
     cleared = Principal("cleared", frozenset({"drafter"}), Classification.TUYET_MAT, None, id="cleared-1")
     secret = _draft(service, cleared, "bao-cao-chuyen-de", topic)
     rows = service.retriever.index.store.chunks(secret.cited_chunk_ids())
-    assert any(int(r["classification"]) > 0 for r in rows.values()), "the MẬT report should be quotable when cleared"
+    assert any(r.classification > 0 for r in rows.values()), "the MẬT report should be quotable when cleared"
     assert secret.classification is Classification.MAT  # the draft carries the level of what it quotes
     public = _draft(service, DEV_PRINCIPAL, "bao-cao-chuyen-de", topic)
     rows = service.retriever.index.store.chunks(public.cited_chunk_ids())
-    assert rows and all(int(r["classification"]) == 0 for r in rows.values())
+    assert rows and all(r.classification == 0 for r in rows.values())
     assert public.classification is Classification.UNCLASSIFIED and public.marking is None
 
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from indexer.config import Settings
 from indexer.models import Classification
 from indexer.parsing import build_registry, parse_file
+from indexer.storage.records import ChunkRecord
 from indexer.understanding.identity import identify
 from search_api.drafting.docx_export import to_docx
 from search_api.drafting.markdown_export import to_markdown
@@ -46,13 +47,14 @@ BLOCKS: dict[str, Any] = {
 # ---- the level, from rows alone (no model) ------------------------------------------------------------------
 
 
-def _row(chunk_id: int, doc_id: str, level: object) -> dict[str, Any]:
-    return {"chunk_id": chunk_id, "doc_id": doc_id, "number": f"{chunk_id}-BC/TU", "classification": level}
+def _row(chunk_id: int, doc_id: str, level: object) -> ChunkRecord:
+    # ``level`` is any object: a backend bug may hand over an unreadable one, which must fail closed.
+    return ChunkRecord(chunk_id, doc_id, 0, "", number=f"{chunk_id}-BC/TU", classification=level)  # type: ignore[arg-type]
 
 
-def _draft(*cited: dict[str, Any], classification: Classification = Classification.UNCLASSIFIED) -> Draft:
+def _draft(*cited: ChunkRecord, classification: Classification = Classification.UNCLASSIFIED) -> Draft:
     paragraphs = [
-        Paragraph(text=f"Câu trích {r['chunk_id']}.", citations=[Citation(doc_id=r["doc_id"], chunk_id=r["chunk_id"])])
+        Paragraph(text=f"Câu trích {r.chunk_id}.", citations=[Citation(doc_id=r.doc_id, chunk_id=r.chunk_id)])
         for r in cited
     ]
     draft = Draft(
@@ -66,7 +68,7 @@ def _draft(*cited: dict[str, Any], classification: Classification = Classificati
         sections=[DraftSection(heading="I. Tình hình", paragraphs=paragraphs)],
         classification=classification,
     )
-    draft.sources = sources_of(draft, {int(r["chunk_id"]): r for r in cited})
+    draft.sources = sources_of(draft, {r.chunk_id: r for r in cited})
     return draft
 
 
@@ -82,11 +84,10 @@ def test_level_is_the_highest_among_the_cited_chunks() -> None:
 
 
 def test_an_unreadable_level_fails_closed() -> None:
-    assert row_level({"classification": 2}) is Classification.TOI_MAT
-    assert row_level({"classification": "MẬT"}) is Classification.MAT
+    assert row_level(_row(1, "a", 2)) is Classification.TOI_MAT
+    assert row_level(_row(1, "a", "MẬT")) is Classification.MAT
     for bad in (None, "Chính sách", 9, True):
-        assert row_level({"chunk_id": 1, "classification": bad}) is Classification.TUYET_MAT
-    assert row_level({"chunk_id": 1}) is Classification.TUYET_MAT
+        assert row_level(_row(1, "a", bad)) is Classification.TUYET_MAT
 
 
 def test_json_shape() -> None:

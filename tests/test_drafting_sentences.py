@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from indexer.storage.records import ChunkRecord
 from search_api.drafting.extractive import mmr
 from search_api.drafting.sentences import citation_for, short_section, split_sentences
 
@@ -30,10 +33,10 @@ def test_sentences_are_verbatim_and_clean() -> None:
 
 
 def test_citation_label_uses_number_and_last_section() -> None:
-    row = {"doc_id": "d1", "chunk_id": 3, "number": "57-NQ/TW", "section": "II. › 3. Nhiệm vụ", "title": "x"}
+    row = ChunkRecord(3, "d1", 0, "", number="57-NQ/TW", section="II. › 3. Nhiệm vụ", title="x")
     c = citation_for(row)
     assert (c.label, c.section, c.doc_id, c.chunk_id) == ("[57-NQ/TW, 3. Nhiệm vụ]", "3. Nhiệm vụ", "d1", 3)
-    assert citation_for(row | {"number": None, "section": ""}).label == "[x]"
+    assert citation_for(replace(row, number=None, section="")).label == "[x]"
     assert short_section("A › " + "x" * 100).endswith("…")
 
 

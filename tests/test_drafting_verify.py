@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from indexer.storage.records import ChunkRecord
 from search_api.drafting.verify import overlap, parse_citations, split_paragraphs, verify_paragraph
 
-PASSAGES: list[dict[str, Any]] = [
-    {
-        "doc_id": "nq57",
-        "chunk_id": 11,
-        "number": "57-NQ/TW",
-        "section": "II › 2. Mục tiêu",
-        "text": "Đến năm 2030, tiềm lực, trình độ khoa học, công nghệ và đổi mới sáng tạo đạt mức tiên tiến "
+PASSAGES: list[ChunkRecord] = [
+    ChunkRecord(
+        doc_id="nq57",
+        chunk_id=11,
+        ordinal=0,
+        number="57-NQ/TW",
+        section="II › 2. Mục tiêu",
+        text="Đến năm 2030, tiềm lực, trình độ khoa học, công nghệ và đổi mới sáng tạo đạt mức tiên tiến "
         "trong nhiều lĩnh vực quan trọng, thuộc nhóm dẫn đầu các nước có thu nhập trung bình cao.",
-    },
-    {
-        "doc_id": "nd249",
-        "chunk_id": 42,
-        "number": "249/2025/NĐ-CP",
-        "section": "Điều 3",
-        "text": "Chuyên gia khoa học, công nghệ được hưởng chính sách hỗ trợ nhà ở và thu nhập theo quy định.",
-    },
+    ),
+    ChunkRecord(
+        doc_id="nd249",
+        chunk_id=42,
+        ordinal=0,
+        number="249/2025/NĐ-CP",
+        section="Điều 3",
+        text="Chuyên gia khoa học, công nghệ được hưởng chính sách hỗ trợ nhà ở và thu nhập theo quy định.",
+    ),
 ]
 
 
@@ -67,7 +68,7 @@ def test_invented_content_is_flagged_even_with_a_valid_number() -> None:
 
 def test_overlap_ignores_function_words_and_accents() -> None:
     assert overlap("và của các", ["và của các"]) == 0.0
-    assert overlap("khoa hoc cong nghe", [PASSAGES[0]["text"]]) == 1.0
+    assert overlap("khoa hoc cong nghe", [PASSAGES[0].text]) == 1.0
 
 
 def test_split_paragraphs_joins_bare_citation_lines() -> None:

@@ -228,8 +228,9 @@ def test_eval_errors_are_one_line(tmp_path: Path, cli) -> None:  # type: ignore[
 def test_best_per_document_and_pool() -> None:
     from indexer.config import SearchSettings
     from indexer.retrieval.documents_rank import best_per_document, document_pool
+    from indexer.storage.records import ChunkRecord
 
-    rows = {1: {"doc_id": "a"}, 2: {"doc_id": "b"}, 3: {"doc_id": "a"}, 4: {"doc_id": "c"}}
+    rows = {c: ChunkRecord(c, d, 0, "") for c, d in {1: "a", 2: "b", 3: "a", 4: "c"}.items()}
     hits = [(3, 0.9), (2, 0.8), (1, 0.7), (9, 0.6), (4, 0.5)]  # chunk 9 has no row (deleted meanwhile)
     assert best_per_document(hits, rows) == [("a", 3, 0.9), ("b", 2, 0.8), ("c", 4, 0.5)]
     search = SearchSettings()

@@ -52,7 +52,7 @@ def hit_docs(settings: Settings, embedder, query: str, mode: str, k: int = 100) 
     try:
         result = HybridRetriever(idx, embedder, settings).search(query, k, mode)  # type: ignore[arg-type]
         rows = idx.store.chunks([c for c, _ in result.hits])
-        return [rows[c]["doc_id"] for c, _ in result.hits]
+        return [rows[c].doc_id for c, _ in result.hits]
     finally:
         idx.close()
 
@@ -109,7 +109,7 @@ def test_rerun_update_delete(warm_index: Settings, corpus_copy: Path, embedder) 
     assert doc_id in hit_docs(warm_index, embedder, "đường dây nóng nhũng nhiễu", "lexical")
     idx = Index.open(warm_index)
     try:
-        texts = " ".join(c["text"] for c in idx.store.document_chunks(doc_id))
+        texts = " ".join(c.text for c in idx.store.document_chunks(doc_id))
     finally:
         idx.close()
     assert "đường dây nóng" in texts and "vai trò của báo chí" not in texts
@@ -143,7 +143,7 @@ def test_sidecar_change_updates_document(warm_index: Settings, corpus_copy: Path
         row = idx.store.document(
             file_doc_id(sidecar.with_name(sidecar.name[: -len(".meta.json")] + ".md")), SearchFilter()
         )
-        assert row is not None and row["unit"] == "Văn phòng Tỉnh ủy" and row["classification"] == 0
+        assert row is not None and row.unit == "Văn phòng Tỉnh ủy" and row.classification == 0
     finally:
         idx.close()
 

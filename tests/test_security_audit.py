@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from indexer.models import Classification
+from indexer.storage.records import ChunkRecord
 from search_api.security import AuditLog, Principal, PrincipalStore, guard_chunks
 
 
@@ -63,22 +64,24 @@ def test_keys_never_written(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
 def test_guard_drops_and_reports(audit: AuditLog, caplog: pytest.LogCaptureFixture) -> None:
     p = Principal("ana", frozenset({"reader"}), Classification.MAT, ("Ban A",))
     rows = [
-        {"chunk_id": 1, "doc_id": "ok1", "classification": 0, "unit": None},
-        {"chunk_id": 2, "doc_id": "ok2", "classification": 1, "unit": "Ban A"},
-        {"chunk_id": 3, "doc_id": "ok3", "classification": 1, "unit": ""},
-        {"chunk_id": 4, "doc_id": "secret", "classification": 2, "unit": "Ban A"},
-        {"chunk_id": 5, "doc_id": "other", "classification": 0, "unit": "Ban B"},
-        {"chunk_id": 6, "doc_id": "unmarked", "unit": None},  # fails closed
-        {"chunk_id": 7, "doc_id": "label", "classification": "TỐI MẬT", "unit": None},
+        ChunkRecord(1, "ok1", 0, "", classification=0, unit=None),
+        ChunkRecord(2, "ok2", 0, "", classification=1, unit="Ban A"),
+        ChunkRecord(3, "ok3", 0, "", classification=1, unit=""),
+        ChunkRecord(4, "secret", 0, "", classification=2, unit="Ban A"),
+        ChunkRecord(5, "other", 0, "", classification=0, unit="Ban B"),
+        # A backend bug handing over an unreadable level fails closed, never reads as UNCLASSIFIED.
+        ChunkRecord(6, "unmarked", 0, "", classification=None, unit=None),  # type: ignore[arg-type]
+        ChunkRecord(7, "label", 0, "", classification="TỐI MẬT", unit=None),  # type: ignore[arg-type]
+        ChunkRecord(8, "garbage", 0, "", classification=99, unit=None),
     ]
     with caplog.at_level(logging.WARNING):
         kept = guard_chunks(p, rows, audit, "search")
-    assert [r["doc_id"] for r in kept] == ["ok1", "ok2", "ok3"]
+    assert [r.doc_id for r in kept] == ["ok1", "ok2", "ok3"]
     incidents = audit.query()
-    assert {r["doc_ids"][0] for r in incidents} == {"secret", "other", "unmarked", "label"}
+    assert {r["doc_ids"][0] for r in incidents} == {"secret", "other", "unmarked", "label", "garbage"}
     assert all(r["status"] == "incident" and r["endpoint"] == "search" for r in incidents)
     guard_warnings = [r for r in caplog.records if r.name.endswith(".guard") and r.levelno == logging.WARNING]
-    assert len(guard_warnings) == 4
+    assert len(guard_warnings) == 5
     assert guard_chunks(p, rows[:3], None, "search") == rows[:3]
 
 

@@ -98,7 +98,7 @@ def _top_doc(settings: Settings, embedder, query: str) -> list[str]:  # type: ig
     try:
         result = HybridRetriever(idx, embedder, settings).search(query, 10, "lexical")
         rows = idx.store.chunks([c for c, _ in result.hits])
-        return [Path(rows[c]["source"]).name for c, _ in result.hits]
+        return [Path(rows[c].source).name for c, _ in result.hits]
     finally:
         idx.close()
 

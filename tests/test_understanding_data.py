@@ -73,8 +73,8 @@ def test_identifier_in_any_variant_ranks_document_first(tiny_index, query: str, 
     result = retriever.search(query, k=5)
     assert result.interpretation.numbers, query
     first = store.chunks([result.hits[0][0]])[result.hits[0][0]]
-    doc_id = first["doc_id"]
-    source = store.document(doc_id, _no_filter())["source"]
+    doc_id = first.doc_id
+    source = store.document(doc_id, _no_filter()).source  # type: ignore[union-attr]
     assert doc_id == expected or Path(source).stem == expected, (query, doc_id, source)
 
 

@@ -7,11 +7,11 @@ Retrieval ranks passages (chunks); a document ranks where its best passage does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from indexer.config import SearchSettings
 from indexer.retrieval.hybrid import HybridRetriever, Mode, RetrievalResult
 from indexer.storage.filters import SearchFilter
+from indexer.storage.records import ChunkRecord
 
 RankedDocument = tuple[str, int, float]  # (doc_id, best chunk_id, score)
 
@@ -23,7 +23,7 @@ def document_pool(search: SearchSettings, k: int, candidates: int | None = None)
     return max(candidates or search.candidates, k * POOL_FACTOR)
 
 
-def best_per_document(hits: Iterable[tuple[int, float]], rows: Mapping[int, Mapping[str, Any]]) -> list[RankedDocument]:
+def best_per_document(hits: Iterable[tuple[int, float]], rows: Mapping[int, ChunkRecord]) -> list[RankedDocument]:
     """Each document once, by its first (best) passage in ``hits`` order; hits without a row are skipped."""
     seen: set[str] = set()
     out: list[RankedDocument] = []
@@ -31,7 +31,7 @@ def best_per_document(hits: Iterable[tuple[int, float]], rows: Mapping[int, Mapp
         row = rows.get(chunk_id)
         if row is None:
             continue
-        doc_id = str(row["doc_id"])
+        doc_id = row.doc_id
         if doc_id not in seen:
             seen.add(doc_id)
             out.append((doc_id, chunk_id, score))

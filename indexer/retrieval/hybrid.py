@@ -132,7 +132,7 @@ class HybridRetriever:
         """The query with its Vietnamese marks restored from the index vocabulary, or None when not needed."""
         store = self.index.store
         top = [c for c, _ in lexical[: self.settings.search.restore_context]]
-        context = [row["text"] for row in store.chunks(top).values()] if top else []
+        context = [record.text for record in store.chunks(top).values()] if top else []
         restored = restore_query(query, Restorer(vocab, context))
         return restored if restored != query else None
 
@@ -154,7 +154,8 @@ class HybridRetriever:
         boosted: list[tuple[int, float]] = []
         covered: set[str] = set()
         for cid, score in fused:
-            doc = chunk_rows.get(cid, {}).get("doc_id")
+            record = chunk_rows.get(cid)
+            doc = record.doc_id if record is not None else None
             if doc in docs and doc not in covered:
                 boosted.append((cid, top + 1.0 + score))
                 covered.add(doc)
@@ -162,6 +163,6 @@ class HybridRetriever:
             if doc not in covered:
                 first = store.document_chunks(doc)[:1]
                 if first:
-                    boosted.append((int(first[0]["chunk_id"]), top + 1.0))
+                    boosted.append((first[0].chunk_id, top + 1.0))
         chosen = {c for c, _ in boosted}
         return sorted(boosted, key=lambda x: -x[1]) + [(c, s) for c, s in fused if c not in chosen]

@@ -2,7 +2,76 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+
+class ChunkHit(NamedTuple):
+    """One retrieval hit: a passage and its score (higher is better).
+
+    A NamedTuple rather than a dataclass: it is immutable all the same and still unpacks as the
+    ``(chunk_id, score)`` pair that fusion, paging and ``dict(hits)`` work with.
+    """
+
+    chunk_id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What incremental indexing needs to know of a stored document."""
+
+    doc_id: str
+    source: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A stored document: where it came from, its identity, its access labels and its text."""
+
+    doc_id: str
+    source: str
+    content_hash: str
+    text: str
+    number: str | None = None
+    doc_type: str | None = None
+    issuer: str | None = None
+    place: str | None = None
+    issued_date: str | None = None
+    title: str | None = None
+    term: str | None = None
+    classification: int = 0
+    unit: str | None = None
+    language: str | None = None
+    page_count: int = 0
+    pages: tuple[dict[str, Any], ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+    source_root: str = ""
+    indexed_at: str = ""
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored passage joined with its document's identity and access labels (what a hit shows and cites)."""
+
+    chunk_id: int
+    doc_id: str
+    ordinal: int
+    text: str
+    section: str = ""
+    pages: tuple[int, ...] = ()
+    char_start: int = 0
+    char_end: int = 0
+    number: str | None = None
+    doc_type: str | None = None
+    issuer: str | None = None
+    issued_date: str | None = None
+    title: str | None = None
+    classification: int = 0
+    unit: str | None = None
+    language: str | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True)

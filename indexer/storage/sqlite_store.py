@@ -11,17 +11,16 @@ import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from indexer.models import Chunk, Classification, Document
 from indexer.storage import sqlite_lexical
 from indexer.storage.filters import SearchFilter, filter_sql
-from indexer.storage.records import FacetCounts
+from indexer.storage.records import ChunkRecord, DocumentRecord, FacetCounts, StoredDocument
 from indexer.storage.schema import create_schema
 from indexer.storage.sqlite_base import SQLiteDatabase
 from indexer.understanding.text import fold, tokenize
@@ -36,13 +35,33 @@ _FACETS = {
 }
 
 
-@dataclass
-class StoredDocument:
-    """A document row as the store holds it."""
+_CHUNK_SELECT = (
+    "SELECT c.chunk_id, c.doc_id, c.ordinal, c.section, c.pages, c.char_start, c.char_end, c.text,"
+    " d.number, d.doc_type, d.issuer, d.issued_date, d.title, d.classification, d.unit, d.language,"
+    " d.source FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+)
 
-    doc_id: str
-    source: str
-    content_hash: str
+
+def _chunk_record(r: sqlite3.Row) -> ChunkRecord:
+    return ChunkRecord(
+        chunk_id=int(r["chunk_id"]),
+        doc_id=r["doc_id"],
+        ordinal=int(r["ordinal"]),
+        text=r["text"],
+        section=r["section"] or "",
+        pages=tuple(json.loads(r["pages"])),
+        char_start=int(r["char_start"]),
+        char_end=int(r["char_end"]),
+        number=r["number"],
+        doc_type=r["doc_type"],
+        issuer=r["issuer"],
+        issued_date=r["issued_date"],
+        title=r["title"],
+        classification=int(r["classification"]),
+        unit=r["unit"],
+        language=r["language"],
+        source=r["source"],
+    )
 
 
 def lexical_columns(text: str) -> tuple[str, str]:
@@ -213,44 +232,55 @@ class SQLiteStore(SQLiteDatabase):
         cond, params = filter_sql(flt)
         return sqlite_lexical.search(self.conn, match, cond, params, int(flt.max_classification), k, weights)
 
-    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Chunk rows joined with their document's identity, keyed by chunk_id."""
-        out: dict[int, dict[str, Any]] = {}
-        for i in range(0, len(chunk_ids), 500):
-            part = list(chunk_ids[i : i + 500])
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
+        """Passages joined with their document's identity, keyed by chunk_id (ids not stored are absent)."""
+        out: dict[int, ChunkRecord] = {}
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
             rows = self.conn.execute(
-                "SELECT c.chunk_id, c.doc_id, c.ordinal, c.section, c.pages, c.char_start, c.char_end, c.text,"
-                " d.number, d.doc_type, d.issuer, d.issued_date, d.title, d.classification, d.unit, d.language,"
-                " d.source FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
-                f" WHERE c.chunk_id IN ({','.join('?' * len(part))})",
+                f"{_CHUNK_SELECT} WHERE c.chunk_id IN ({','.join('?' * len(part))})",
                 part,
             )
             for r in rows:
-                row = dict(r)
-                row["pages"] = json.loads(row["pages"])
-                out[int(row["chunk_id"])] = row
+                record = _chunk_record(r)
+                out[record.chunk_id] = record
         return out
 
-    def document(self, doc_id: str, flt: SearchFilter) -> dict[str, Any] | None:
-        """One document row if the filter (clearance) lets it through, else None."""
+    def document(self, doc_id: str, flt: SearchFilter) -> DocumentRecord | None:
+        """One document if the filter (clearance) lets it through, else None."""
         cond, params = filter_sql(flt)
         row = self.conn.execute(
             f"SELECT * FROM documents d WHERE d.doc_id = ? AND {cond}", [doc_id, *params]
         ).fetchone()
         if row is None:
             return None
-        out = dict(row)
-        out["pages"] = json.loads(out["pages"])
-        out["metadata"] = json.loads(out["metadata"])
-        return out
+        return DocumentRecord(
+            doc_id=row["doc_id"],
+            source=row["source"],
+            content_hash=row["content_hash"],
+            text=row["text"],
+            number=row["number"],
+            doc_type=row["doc_type"],
+            issuer=row["issuer"],
+            place=row["place"],
+            issued_date=row["issued_date"],
+            title=row["title"],
+            term=row["term"],
+            classification=int(row["classification"]),
+            unit=row["unit"],
+            language=row["language"],
+            page_count=int(row["page_count"] or 0),
+            pages=tuple(json.loads(row["pages"])),
+            metadata=json.loads(row["metadata"]),
+            source_root=row["source_root"] or "",
+            indexed_at=row["indexed_at"] or "",
+        )
 
-    def document_chunks(self, doc_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT chunk_id, ordinal, section, pages, char_start, char_end, text FROM chunks"
-            " WHERE doc_id = ? ORDER BY ordinal",
-            (doc_id,),
-        ).fetchall()
-        return [dict(r) | {"pages": json.loads(r["pages"])} for r in rows]
+    def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
+        """A document's passages in reading order (no filter: call it for a document already shown visible)."""
+        rows = self.conn.execute(f"{_CHUNK_SELECT} WHERE c.doc_id = ? ORDER BY c.ordinal", (doc_id,))
+        return [_chunk_record(r) for r in rows]
 
     def docs_by_number(self, variants: Sequence[str], flt: SearchFilter) -> list[str]:
         """Visible documents carrying any of these number variants."""

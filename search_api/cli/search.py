@@ -35,21 +35,21 @@ def search_cmd(
     rows = idx.store.chunks([c for c, _ in result.hits[:k]])
     for chunk_id, score in result.hits[:k]:
         row = rows[chunk_id]
-        title = row["title"] or row["number"] or row["source"]
+        title = row.title or row.number or row.source
         if json_out:
             hit = {
-                "doc_id": row["doc_id"],
+                "doc_id": row.doc_id,
                 "chunk_id": chunk_id,
                 "score": round(score, 6),
                 "title": title,
-                "number": row["number"],
-                "section": row["section"],
-                "text": row["text"],
+                "number": row.number,
+                "section": row.section,
+                "text": row.text,
             }
             out.print(json.dumps(hit, ensure_ascii=False), soft_wrap=True, markup=False, highlight=False)
         else:
-            out.print(f"[bold]{score:.4f}[/bold] {row['number'] or ''} {title} [dim]{row['section']}[/dim]")
-            out.print("   " + row["text"][:200].replace("\n", " "), markup=False, highlight=False)
+            out.print(f"[bold]{score:.4f}[/bold] {row.number or ''} {title} [dim]{row.section}[/dim]")
+            out.print("   " + row.text[:200].replace("\n", " "), markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from indexer.interfaces import Embedder
+from indexer.storage.records import ChunkRecord
 from search_api.drafting.models import DraftSection, Paragraph
 from search_api.drafting.sentences import citation_for, split_sentences
 from search_api.drafting.templates import SectionSpec
@@ -21,7 +21,7 @@ class Candidate:
     """A sentence of a retrieved chunk, with where it sits."""
 
     text: str
-    row: dict[str, Any]
+    row: ChunkRecord
     offset: int
     rank: int  # rank of its chunk in retrieval
 
@@ -61,12 +61,12 @@ class ExtractiveDrafter:
         self.max_candidates = max_candidates
         self.near_duplicate = near_duplicate
 
-    def candidates(self, rows: list[dict[str, Any]], cache: SentenceCache) -> list[Candidate]:
+    def candidates(self, rows: list[ChunkRecord], cache: SentenceCache) -> list[Candidate]:
         """Sentences of the rows in retrieval order, without exact repeats or sentences used by earlier sections."""
         seen: set[str] = set()
         out: list[Candidate] = []
         for rank, row in enumerate(rows):
-            for offset, sentence in split_sentences(row["text"]):
+            for offset, sentence in split_sentences(row.text):
                 if sentence in seen or sentence in cache.used:
                     continue
                 seen.add(sentence)
@@ -76,7 +76,7 @@ class ExtractiveDrafter:
         return out
 
     def write_section(
-        self, spec: SectionSpec, topic: str, rows: list[dict[str, Any]], cache: SentenceCache | None = None
+        self, spec: SectionSpec, topic: str, rows: list[ChunkRecord], cache: SentenceCache | None = None
     ) -> DraftSection:
         """The section: chosen sentences grouped by document then position, one paragraph per cited chunk."""
         cache = cache or SentenceCache()
@@ -110,12 +110,12 @@ class ExtractiveDrafter:
         """Group by document (in order of its best chunk), then chunk position; one paragraph per chunk."""
         doc_rank: dict[str, int] = {}
         for c in sorted(chosen, key=lambda c: c.rank):
-            doc_rank.setdefault(c.row["doc_id"], c.rank)
-        ordered = sorted(chosen, key=lambda c: (doc_rank[c.row["doc_id"]], c.row["ordinal"], c.offset))
+            doc_rank.setdefault(c.row.doc_id, c.rank)
+        ordered = sorted(chosen, key=lambda c: (doc_rank[c.row.doc_id], c.row.ordinal, c.offset))
         paragraphs: list[Paragraph] = []
         current: int | None = None
         for c in ordered:
-            cid = int(c.row["chunk_id"])
+            cid = c.row.chunk_id
             if cid != current:
                 paragraphs.append(
                     Paragraph(text=c.text, citations=[citation_for(c.row)], supported=True, sentences=[c.text])

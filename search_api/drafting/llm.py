@@ -7,6 +7,7 @@ from typing import Any
 
 from indexer.errors import ThammuuError
 from indexer.interfaces import Embedder
+from indexer.storage.records import ChunkRecord
 from search_api.config import LlmSettings
 from search_api.drafting.models import DraftSection, Paragraph
 from search_api.drafting.templates import SectionSpec, Template
@@ -41,12 +42,12 @@ def chat_model(settings: LlmSettings, max_tokens: int = 400) -> Any:
     )
 
 
-def format_passages(rows: list[dict[str, Any]], max_chars: int = 900) -> str:
+def format_passages(rows: list[ChunkRecord], max_chars: int = 900) -> str:
     """Passages numbered [1]..[n] with their document number and section, shortened for small contexts."""
     lines = []
     for i, row in enumerate(rows, 1):
-        head = ", ".join(x for x in (row.get("number"), row.get("section")) if x)
-        body = " ".join(str(row["text"]).split())
+        head = ", ".join(x for x in (row.number, row.section) if x)
+        body = " ".join(str(row.text).split())
         if len(body) > max_chars:
             body = body[:max_chars].rsplit(" ", 1)[0] + " …"
         lines.append(f"[{i}] {head}:\n{body}" if head else f"[{i}]\n{body}")
@@ -68,7 +69,7 @@ class LlmDrafter:
         self.verify = verify
         self.max_passages = max_passages
 
-    def messages(self, template: Template, spec: SectionSpec, topic: str, rows: list[dict[str, Any]]) -> list[Any]:
+    def messages(self, template: Template, spec: SectionSpec, topic: str, rows: list[ChunkRecord]) -> list[Any]:
         """System and user messages for one section."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -79,9 +80,7 @@ class LlmDrafter:
         )
         return [SystemMessage(content=template.system_prompt), HumanMessage(content=user)]
 
-    def write_section(
-        self, template: Template, spec: SectionSpec, topic: str, rows: list[dict[str, Any]]
-    ) -> DraftSection:
+    def write_section(self, template: Template, spec: SectionSpec, topic: str, rows: list[ChunkRecord]) -> DraftSection:
         """Ask the model for the section, then verify each paragraph's citations against ``rows``."""
         rows = rows[: self.max_passages]  # small local models have small contexts
         if not rows:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
+from indexer.storage.records import ChunkRecord
 
 logger = logging.getLogger(__name__)
 
-Rows = list[dict[str, Any]]
+Rows = list[ChunkRecord]
 Guard = Callable[[Rows], Rows]
 
 
@@ -29,7 +29,7 @@ def retrieve_passages(
     k: int = 8,
     per_query: int = 6,
 ) -> Rows:
-    """Chunk rows (best first, each with a ``score``) for the section; rows the guard refuses are dropped.
+    """Passages for the section, best first; those the guard refuses are dropped.
 
     ``flt`` must already carry the caller's clearance (``flt.with_access(...)``): filtering happens inside
     retrieval, the guard is the last line of defence.
@@ -42,7 +42,7 @@ def retrieve_passages(
             best[cid] = max(best.get(cid, float("-inf")), score - 1e-3 * rank_q)
     ranked = sorted(best.items(), key=lambda x: -x[1])[:k]
     rows_by_id = retriever.index.store.chunks([c for c, _ in ranked])
-    rows = [rows_by_id[c] | {"score": s} for c, s in ranked if c in rows_by_id]
+    rows = [rows_by_id[c] for c, _ in ranked if c in rows_by_id]
     kept = guard(rows)
     logger.debug("section %r: %d passages (%d after guard)", hints[:1], len(rows), len(kept))
     return kept

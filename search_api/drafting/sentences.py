@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from indexer.storage.records import ChunkRecord
 from search_api.drafting.models import Citation
 
 # A sentence ends at . ! ? … or ; followed by space and an upper-case letter, digit, quote or bracket.
@@ -54,17 +54,17 @@ def short_section(section: str, limit: int = 60) -> str:
     return last if len(last) <= limit else last[: limit - 1].rstrip() + "…"
 
 
-def citation_for(row: dict[str, Any]) -> Citation:
-    """Citation of a chunk row (from ``store.chunks``): '[number, section]'."""
-    number = row.get("number") or None
-    name = number or row.get("title") or row.get("doc_id", "")
+def citation_for(row: ChunkRecord) -> Citation:
+    """Citation of a passage (from ``store.chunks``): '[number, section]'."""
+    number = row.number or None
+    name = number or row.title or row.doc_id
     if len(name) > 50:
         name = name[:49].rstrip() + "…"
-    section = short_section(row.get("section") or "")
+    section = short_section(row.section)
     label = f"[{name}, {section}]" if section else f"[{name}]"
     return Citation(
-        doc_id=str(row["doc_id"]),
-        chunk_id=int(row["chunk_id"]),
+        doc_id=row.doc_id,
+        chunk_id=row.chunk_id,
         number=number,
         section=section,
         label=label,

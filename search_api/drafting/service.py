@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from indexer.models import Classification
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
+from indexer.storage.records import ChunkRecord
 from search_api.drafting.extractive import ExtractiveDrafter, SentenceCache
 from search_api.drafting.llm import LlmDrafter
 from search_api.drafting.models import Draft, DraftMode, DraftSection, Source
@@ -143,7 +144,7 @@ class DraftService:
         )
         yield "start", {"id": draft.id, "template": template.id, "sections": len(template.sections)}
         cache = SentenceCache()
-        rows_by_chunk: dict[int, dict[str, Any]] = {}
+        rows_by_chunk: dict[int, ChunkRecord] = {}
         # The extractive drafter quotes verbatim: a Vietnamese report quotes Vietnamese documents unless the
         # caller chose languages or none are found; the LLM drafter may read any language and write the template's.
         same_language = (
@@ -156,7 +157,7 @@ class DraftService:
             if not rows and same_language is not flt:
                 rows = retrieve_passages(self.retriever, request.topic, spec.hints, flt, guard, k=self.k)
             for r in rows:
-                rows_by_chunk[int(r["chunk_id"])] = r
+                rows_by_chunk[r.chunk_id] = r
             section: DraftSection
             if request.mode == "llm" and self.llm is not None:
                 section = self.llm.write_section(template, spec, request.topic, rows)
@@ -189,36 +190,36 @@ class DraftService:
         return result
 
 
-def row_level(row: dict[str, Any]) -> Classification:
+def row_level(row: ChunkRecord) -> Classification:
     """A chunk row's classification; one that is missing or unreadable counts as the highest (fails closed)."""
-    value = row.get("classification")
+    value = getattr(row, "classification", None)  # a backend bug must not read as UNCLASSIFIED
     try:
         if value is None or isinstance(value, bool):
             raise ValueError(value)
         return Classification.parse(value)
     except (TypeError, ValueError):
-        logger.warning("chunk %s has no readable classification (%r): marked TUYỆT MẬT", row.get("chunk_id"), value)
+        logger.warning("chunk %s has no readable classification (%r): marked TUYỆT MẬT", row.chunk_id, value)
         return Classification.TUYET_MAT
 
 
-def highest_level(rows: Iterable[dict[str, Any]]) -> Classification:
+def highest_level(rows: Iterable[ChunkRecord]) -> Classification:
     """The highest classification among ``rows`` (UNCLASSIFIED when there are none)."""
     return max((row_level(r) for r in rows), default=Classification.UNCLASSIFIED)
 
 
-def sources_of(draft: Draft, rows: dict[int, dict[str, Any]]) -> list[Source]:
+def sources_of(draft: Draft, rows: dict[int, ChunkRecord]) -> list[Source]:
     """Cited documents in order of first citation, each with the chunks cited and the highest level among them."""
     sources: dict[str, Source] = {}
     for cid in draft.cited_chunk_ids():
         row = rows[cid]
         src = sources.setdefault(
-            row["doc_id"],
+            row.doc_id,
             Source(
-                doc_id=row["doc_id"],
-                number=row.get("number"),
-                title=row.get("title"),
-                issuer=row.get("issuer"),
-                issued_date=row.get("issued_date"),
+                doc_id=row.doc_id,
+                number=row.number,
+                title=row.title,
+                issuer=row.issuer,
+                issued_date=row.issued_date,
             ),
         )
         src.chunk_ids.append(cid)

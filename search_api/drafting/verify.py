@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from indexer.interfaces import Embedder
+from indexer.storage.records import ChunkRecord
 from indexer.understanding.text import fold, tokenize
 from search_api.drafting.models import Paragraph
 from search_api.drafting.sentences import citation_for
@@ -76,7 +76,7 @@ def split_paragraphs(answer: str) -> list[str]:
 
 def verify_paragraph(
     raw: str,
-    passages: Sequence[dict[str, Any]],
+    passages: Sequence[ChunkRecord],
     config: VerifyConfig = VerifyConfig(),
     embedder: Embedder | None = None,
 ) -> Paragraph:
@@ -101,7 +101,7 @@ def verify_paragraph(
         )
     if len(content_tokens(text)) < config.min_tokens:
         return Paragraph(text=text, citations=citations, supported=False, note="too short to verify")
-    cited = [str(passages[n - 1]["text"]) for n in valid]
+    cited = [str(passages[n - 1].text) for n in valid]
     score = overlap(text, cited)
     if score >= config.min_overlap:
         return Paragraph(text=text, citations=citations, supported=True, note=f"overlap {score:.2f}")

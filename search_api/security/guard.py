@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from indexer.models import Classification
 from search_api.security.errors import UnsafeBinding
@@ -17,6 +17,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+class Labelled(Protocol):
+    """What the guard reads of a record: its document and access labels (ChunkRecord and DocumentRecord have
+    them)."""
+
+    @property
+    def doc_id(self) -> str: ...
+
+    @property
+    def classification(self) -> int: ...
+
+    @property
+    def unit(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=Labelled)
+
+
 def _level(value: Any) -> int | None:
     # None must not parse: Classification.parse(None) reads the string 'None' as the alias 'none' (level 0).
     if value is None or isinstance(value, bool):
@@ -27,23 +44,22 @@ def _level(value: Any) -> int | None:
         return None
 
 
-def guard_chunks(
-    principal: Principal, rows: list[dict[str, Any]], audit: AuditLog | None = None, endpoint: str = "api"
-) -> list[dict[str, Any]]:
-    """Drop every row the principal may not see (fails closed on a row without a readable classification).
+def guard_chunks(principal: Principal, rows: list[R], audit: AuditLog | None = None, endpoint: str = "api") -> list[R]:
+    """Drop every record the principal may not see (fails closed on one without a readable classification).
 
     Retrieval already filters inside SQL and faiss; reaching a drop here means a bug upstream, so each one is
     logged as a WARNING and written to the audit log as an incident.
     """
-    kept: list[dict[str, Any]] = []
+    kept: list[R] = []
     for row in rows:
-        level = _level(row.get("classification"))
-        unit = row.get("unit")
+        level = _level(getattr(row, "classification", None))
+        unit = getattr(row, "unit", None)
         if level is not None and principal.can_see(level, unit if isinstance(unit, str) else None):
             kept.append(row)
             continue
-        doc_id = str(row.get("doc_id", "?"))
-        detail = f"guard dropped {doc_id} chunk {row.get('chunk_id')} (classification {level}, unit {unit!r})"
+        doc_id = str(getattr(row, "doc_id", "?"))
+        chunk_id = getattr(row, "chunk_id", None)
+        detail = f"guard dropped {doc_id} chunk {chunk_id} (classification {level}, unit {unit!r})"
         logger.warning("%s on %s for %s", detail, endpoint, principal.name)
         if audit is not None:
             audit.incident(principal.name, endpoint, detail, [doc_id])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from indexer.storage.records import ChunkRecord
 from search_api.drafting.models import Draft
 from search_api.drafting.service import DraftRequest, DraftService
 from search_api.drafting.templates import Template
@@ -43,7 +44,7 @@ class DraftsService:
         self.engine.templates.get(body.template, body.language)  # UnknownTemplate → 404
         flt = principal.access(to_filter(body.filters))
 
-        def guard(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        def guard(rows: list[ChunkRecord]) -> list[ChunkRecord]:
             return guard_chunks(principal, rows, self.audit_log, "drafts")
 
         events = self.engine.stream(body, flt, guard, principal.id)

@@ -18,7 +18,7 @@ def facets(retriever: HybridRetriever, principal: Principal, flt: SearchFilter, 
     if query:
         result = retriever.search(query, retriever.settings.search.candidates, "hybrid", flt)
         rows = store.chunks([c for c, _ in result.hits])
-        doc_ids = tuple(dict.fromkeys(r["doc_id"] for r in rows.values()))
+        doc_ids = tuple(dict.fromkeys(r.doc_id for r in rows.values()))
     counts = store.facet_counts(flt, doc_ids, MAX_VALUES)
     return FacetsResponse(
         total=counts.total,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from indexer.config import Settings
@@ -13,6 +13,7 @@ from indexer.retrieval.documents_rank import best_per_document, document_pool
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
 from indexer.storage.index import Index
+from indexer.storage.records import ChunkRecord, DocumentRecord
 from indexer.understanding.numbers import number_key
 from search_api.errors import ApiError, not_found
 from search_api.schemas import (
@@ -26,13 +27,17 @@ from search_api.schemas import (
     SimilarDoc,
     SimilarResponse,
 )
+from search_api.security.guard import R
 from search_api.security.principals import Principal
 from search_api.services.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
 
-Row = dict[str, Any]
-Guard = Callable[[Principal, list[Row], str], list[Row]]
+
+class Guard(Protocol):
+    """Drops the records a principal may not see (``guard_chunks`` with the audit log), keeping their order."""
+
+    def __call__(self, principal: Principal, rows: list[R], endpoint: str, /) -> list[R]: ...
 
 
 class Auditor(Protocol):
@@ -75,16 +80,16 @@ def label(level: object) -> str:
         return Classification.UNCLASSIFIED.label
 
 
-def _identity(row: Row) -> dict[str, Any]:
-    """The ``DocumentIdentityOut`` fields of a document or chunk row."""
+def _identity(row: ChunkRecord | DocumentRecord) -> dict[str, Any]:
+    """The ``DocumentIdentityOut`` fields of a document or a passage."""
     return {
-        "doc_id": row["doc_id"],
-        "number": row.get("number"),
-        "doc_type": row.get("doc_type"),
-        "issuer": row.get("issuer"),
-        "issued_date": row.get("issued_date"),
-        "title": row.get("title"),
-        "classification": label(row.get("classification", 0)),
+        "doc_id": row.doc_id,
+        "number": row.number,
+        "doc_type": row.doc_type,
+        "issuer": row.issuer,
+        "issued_date": row.issued_date,
+        "title": row.title,
+        "classification": label(row.classification),
     }
 
 
@@ -127,7 +132,7 @@ class SearchService:
         pool = document_pool(cfg, need) if req.group_by_document else max(cfg.candidates, need)
         result = self.retriever.search(query, need, req.mode, flt, candidates=pool)
         rows = self.index.store.chunks([c for c, _ in result.hits])
-        visible = {int(r["chunk_id"]) for r in self.guard(principal, list(rows.values()), "search")}
+        visible = {r.chunk_id for r in self.guard(principal, list(rows.values()), "search")}
         ranked = [(c, s) for c, s in result.hits if c in visible]
         if req.group_by_document:  # the grouping of retrieval.documents_rank.rank_documents, after the guard
             ranked = [(c, s) for _, c, s in best_per_document(ranked, rows)]
@@ -160,21 +165,21 @@ class SearchService:
         )
 
     @staticmethod
-    def _hit(row: Row, score: float, tokens: Sequence[str]) -> Hit:
-        snippet, highlights = make_snippet(row["text"], tokens)
+    def _hit(row: ChunkRecord, score: float, tokens: Sequence[str]) -> Hit:
+        snippet, highlights = make_snippet(row.text, tokens)
         return Hit(
-            chunk_id=int(row["chunk_id"]),
+            chunk_id=row.chunk_id,
             score=round(float(score), 6),
-            section=row.get("section") or "",
-            pages=list(row.get("pages") or []),
+            section=row.section,
+            pages=list(row.pages),
             snippet=snippet,
             highlights=highlights,
             **_identity(row),
         )
 
     # ---- documents --------------------------------------------------------------------------------------
-    def _visible_document(self, doc_id: str, principal: Principal) -> Row:
-        """The document row if it exists and the principal may see it; the same 404 otherwise."""
+    def _visible_document(self, doc_id: str, principal: Principal) -> DocumentRecord:
+        """The document if it exists and the principal may see it; the same 404 otherwise."""
         row = self.index.store.document(doc_id, principal.access())
         if row is None or not self.guard(principal, [row], "document"):
             raise not_found()
@@ -184,22 +189,22 @@ class SearchService:
         """Identity, sections and passages of one visible document."""
         row = self._visible_document(doc_id, principal)
         chunks = self.index.store.document_chunks(doc_id)
-        sections = list(dict.fromkeys(c["section"] for c in chunks if c["section"]))
-        self.audit(principal, "document", "", {}, [int(c["chunk_id"]) for c in chunks], [doc_id])
+        sections = list(dict.fromkeys(c.section for c in chunks if c.section))
+        self.audit(principal, "document", "", {}, [c.chunk_id for c in chunks], [doc_id])
         return DocumentOut(
-            place=row.get("place"),
-            term=row.get("term"),
-            unit=row.get("unit"),
-            language=row.get("language"),
-            page_count=int(row.get("page_count") or 0),
+            place=row.place,
+            term=row.term,
+            unit=row.unit,
+            language=row.language,
+            page_count=row.page_count,
             sections=sections,
             chunks=[
                 ChunkOut(
-                    chunk_id=int(c["chunk_id"]),
-                    ordinal=int(c["ordinal"]),
-                    section=c["section"] or "",
-                    pages=list(c["pages"] or []),
-                    text=c["text"],
+                    chunk_id=c.chunk_id,
+                    ordinal=c.ordinal,
+                    section=c.section,
+                    pages=list(c.pages),
+                    text=c.text,
                 )
                 for c in chunks
             ],
@@ -218,13 +223,13 @@ class SearchService:
             pool = max(self.settings.search.candidates, k * 10)
             found = self.index.dense_search(vec, flt, pool)
             rows = self.index.store.chunks([c for c, _ in found])
-            visible = {int(r["chunk_id"]) for r in self.guard(principal, list(rows.values()), "similar")}
+            visible = {r.chunk_id for r in self.guard(principal, list(rows.values()), "similar")}
             nearest = best_per_document([(c, s) for c, s in found if c in visible], rows)[:k]
             out = [
                 SimilarDoc(
                     score=round(float(s), 6),
                     chunk_id=c,
-                    section=rows[c].get("section") or "",
+                    section=rows[c].section,
                     **_identity(rows[c]),
                 )
                 for _, c, s in nearest
