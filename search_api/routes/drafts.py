@@ -84,7 +84,18 @@ def _sse(name: str, payload: Any) -> dict[str, str]:
     responses={
         **NO_TEMPLATE,
         200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "text/event-stream": {
+                    "schema": {  # one server-sent event
+                        "type": "object",
+                        "properties": {
+                            "event": {"type": "string", "enum": ["start", "section", "done", "error"]},
+                            "data": {"type": "string", "description": "The event's payload as JSON text."},
+                        },
+                        "required": ["data"],
+                    }
+                }
+            },
             "description": "Server-sent events: lines 'event: start|section|done|error' and 'data: <JSON>'.",
         },
     },
