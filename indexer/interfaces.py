@@ -1,4 +1,7 @@
-"""Protocols between the parts of the indexer, each with its contract."""
+"""Protocols between the parts of the indexer, each with its contract.
+
+The storage contracts (DocumentStore, LexicalIndex, VectorIndex) live with storage: ``indexer.storage.contracts``.
+"""
 
 from __future__ import annotations
 
@@ -37,16 +40,4 @@ class Embedder(Protocol):
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Return an array (len(texts), dimension) for search queries."""
-        ...
-
-
-@runtime_checkable
-class VectorIndex(Protocol):
-    """Nearest-neighbour search by inner product over vectors keyed by int64 chunk ids."""
-
-    @property
-    def size(self) -> int: ...
-
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Return up to k (id, score) pairs best first; when ``allowed`` is given only those ids are considered."""
         ...

@@ -29,7 +29,8 @@ from indexer.hashing import sha256_file
 from indexer.interfaces import Embedder
 from indexer.retrieval.documents_rank import rank_documents
 from indexer.retrieval.hybrid import HybridRetriever, Mode
-from indexer.storage.index import STORE_NAME, Index
+from indexer.storage.backends import backend_exists
+from indexer.storage.index import Index
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ def ensure_index(dataset: Dataset, settings: Settings, embedder: Embedder, index
     stamp = {"corpus_sha256": digest, "model": embedder.name, "pipeline": PIPELINE_VERSION}
     marker = directory / MARKER
     old = _read_marker(marker)
-    if all(old.get(key) == value for key, value in stamp.items()) and (directory / STORE_NAME).is_file():
+    if all(old.get(key) == value for key, value in stamp.items()) and backend_exists(directory):
         logger.info("reusing the index at %s (corpus sha256 %s)", directory, digest[:12])
         return directory
     logger.info("indexing %s into %s", dataset.corpus, directory)

@@ -16,6 +16,7 @@ import faiss
 import numpy as np
 
 from indexer.config import VectorSettings
+from indexer.storage.contracts import DocumentStore
 
 logger = logging.getLogger(__name__)
 
@@ -96,3 +97,25 @@ class FaissIndex:
             logger.warning("vector index %s unreadable (%s); rebuilding", path, exc)
             return None
         return cls(index, str(meta.get("kind", "flat-ip")), settings.hnsw_ef_search)
+
+
+class FaissFiles:
+    """The faiss ``VectorSource``: one saved index file beside the store, rebuilt when it is stale."""
+
+    def __init__(self, path: Path, settings: VectorSettings) -> None:
+        self.path = path
+        self.settings = settings
+
+    def current(self, generation: int, store: DocumentStore, dimension: int) -> FaissIndex:
+        """The saved index if it reflects ``generation``, else one rebuilt from the store and saved."""
+        vectors = FaissIndex.load(self.path, generation, self.settings)
+        if vectors is not None:
+            return vectors
+        ids, vecs = store.all_vectors()
+        logger.info("building vector index over %d chunks (generation %d)", len(ids), generation)
+        vectors = FaissIndex.build(ids, vecs, dimension, self.settings)
+        try:
+            vectors.save(self.path, generation)
+        except OSError as exc:  # a read-only reader still serves from memory
+            logger.warning("could not save vector index: %s", exc)
+        return vectors

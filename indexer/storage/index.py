@@ -1,5 +1,6 @@
-"""An index directory: SQLite store + faiss vectors + manifest, opened for reading or writing.
+"""An index directory: a store, its vector index and the manifest, opened for reading or writing.
 
+The backend (SQLite + faiss) comes from ``backends.open_backend``; this module sees only its contracts.
 Readers call ``refresh()`` (cheap) before a query; when a writer has committed since, the vector index is
 reloaded from the saved file, or rebuilt from the store if the file is stale (e.g. after a crash).
 """
@@ -14,26 +15,26 @@ import numpy as np
 
 from indexer.config import Settings
 from indexer.errors import IndexNotFound
-from indexer.storage.faiss_index import FaissIndex
+from indexer.storage.backends import STORE_NAME, VECTORS_NAME, Backend, backend_exists, open_backend
+from indexer.storage.contracts import Store, VectorIndex
 from indexer.storage.filters import SearchFilter
 from indexer.storage.manifest import Manifest
-from indexer.storage.sqlite_store import SQLiteStore
 
 logger = logging.getLogger(__name__)
 
-STORE_NAME = "store.sqlite"
-VECTORS_NAME = "vectors.faiss"
+__all__ = ["STORE_NAME", "VECTORS_NAME", "Index"]
 
 
 class Index:
     """One index directory; safe to share between request threads."""
 
-    def __init__(self, directory: Path, settings: Settings, manifest: Manifest, store: SQLiteStore) -> None:
+    def __init__(self, directory: Path, settings: Settings, manifest: Manifest, backend: Backend) -> None:
         self.directory = directory
         self.settings = settings
         self.manifest = manifest
-        self.store = store
-        self._vectors: FaissIndex | None = None
+        self.store: Store = backend.store
+        self._source = backend.vectors
+        self._vectors: VectorIndex | None = None
         self._generation = -1
         self._lock = threading.Lock()
 
@@ -42,9 +43,9 @@ class Index:
         """Open an existing index; raises IndexNotFound when there is none."""
         directory = directory or settings.index_dir
         manifest = Manifest.load(directory)
-        if manifest is None or not (directory / STORE_NAME).is_file():
+        if manifest is None or not backend_exists(directory):
             raise IndexNotFound(f"no index at {directory}; build one with `thammuu index PATH`")
-        return cls(directory, settings, manifest, SQLiteStore(directory / STORE_NAME))
+        return cls(directory, settings, manifest, open_backend(settings, directory))
 
     @classmethod
     def open_or_create(cls, settings: Settings, model: str, dimension: int, directory: Path | None = None) -> Index:
@@ -66,11 +67,11 @@ class Index:
                     "ef_search": v.hnsw_ef_search,
                 },
             )
-            store = SQLiteStore(directory / STORE_NAME)
+            backend = open_backend(settings, directory)
             manifest.save(directory)
         else:
             manifest.check_compatible(model, dimension)
-            store = SQLiteStore(directory / STORE_NAME)
+            backend = open_backend(settings, directory)
             if manifest.follow_chunker(settings.chunking):
                 logger.warning(
                     "the chunker changed (now %s, %d/%d characters): documents are re-chunked as they are indexed",
@@ -79,14 +80,14 @@ class Index:
                     manifest.chunk_overlap,
                 )
                 manifest.save(directory)
-        return cls(directory, settings, manifest, store)
+        return cls(directory, settings, manifest, backend)
 
     def check_model(self, model: str, dimension: int) -> None:
         """Refuse to query with a model other than the one that built the index."""
         self.manifest.check_compatible(model, dimension)
 
     @property
-    def vectors(self) -> FaissIndex:
+    def vectors(self) -> VectorIndex:
         """The vector index matching the store's current generation."""
         self.refresh()
         assert self._vectors is not None
@@ -100,21 +101,8 @@ class Index:
         with self._lock:
             if generation == self._generation and self._vectors is not None:
                 return
-            path = self.directory / VECTORS_NAME
-            vectors = FaissIndex.load(path, generation, self.settings.vectors)
-            if vectors is None:
-                vectors = self._rebuild(generation)
+            vectors = self._source.current(generation, self.store, self.manifest.dimension)
             self._vectors, self._generation = vectors, generation
-
-    def _rebuild(self, generation: int) -> FaissIndex:
-        ids, vecs = self.store.all_vectors()
-        logger.info("building vector index over %d chunks (generation %d)", len(ids), generation)
-        vectors = FaissIndex.build(ids, vecs, self.manifest.dimension, self.settings.vectors)
-        try:
-            vectors.save(self.directory / VECTORS_NAME, generation)
-        except OSError as exc:  # a read-only reader still serves from memory
-            logger.warning("could not save vector index: %s", exc)
-        return vectors
 
     def commit_vectors(self) -> None:
         """After a write run: bring the saved vector index up to the store's generation."""
