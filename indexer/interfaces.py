@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from indexer.models import ParsedDocument
+from indexer.models import ParsedDocument, RecordProblem
 
 
 @runtime_checkable
@@ -22,6 +22,18 @@ class Parser(Protocol):
     """
 
     def parse(self, path: Path) -> list[ParsedDocument]: ...
+
+
+@runtime_checkable
+class RecordParser(Parser, Protocol):
+    """A parser of files holding many documents (JSONL), each with its own key.
+
+    ``parse_records`` judges every record on its own: the good ones, and for each bad one a RecordProblem (line,
+    reason, the record's key where it could be read, so the caller can keep that record's previous version).
+    Raises CorruptDocument only when no record at all can be read.
+    """
+
+    def parse_records(self, path: Path) -> tuple[list[ParsedDocument], list[RecordProblem]]: ...
 
 
 @runtime_checkable

@@ -118,3 +118,15 @@ class Chunk:
     char_start: int = 0
     char_end: int = 0
     embed_text: str = ""
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One skipped line: its number, the record id when it could be read, and why."""
+
+    line: int
+    reason: str
+    key: str | None = None
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"

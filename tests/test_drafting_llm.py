@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import CORPUS
+from local_llm import LocalLlmServer, LocalModelUnavailable, assemble_model
 
 from indexer.config import Settings
 from indexer.retrieval.hybrid import HybridRetriever
@@ -17,7 +18,6 @@ from indexer.storage.filters import SearchFilter
 from indexer.storage.index import Index
 from search_api.config import AppSettings, LlmSettings
 from search_api.drafting.llm import LlmDrafter, chat_model
-from search_api.drafting.local_llm import LocalLlmServer, LocalModelUnavailable, assemble_model
 from search_api.drafting.markdown_export import to_markdown
 from search_api.drafting.service import DraftRequest, DraftService
 from search_api.drafting.templates import TemplateRegistry

@@ -16,9 +16,9 @@ from indexer.build.sources import file_doc_id, record_doc_id, sidecar_for, walk_
 from indexer.chunking.structure import StructureChunker
 from indexer.config import Settings
 from indexer.errors import IndexerError
+from indexer.interfaces import RecordParser
 from indexer.models import Document, ParsedDocument
 from indexer.parsing import build_registry, parse_file
-from indexer.parsing.jsonl_parser import JsonlParser
 from indexer.understanding.classification import merge_metadata
 from indexer.understanding.identity import identify
 
@@ -75,7 +75,7 @@ def inspect_paths(paths: list[Path], settings: Settings, with_chunks: bool = Fal
             refused.clear()
             try:
                 parsed_docs = parse_file(path, registry)
-                if isinstance(registry.get(path.suffix.lower()), JsonlParser):
+                if isinstance(registry.get(path.suffix.lower()), RecordParser):
                     for parsed in parsed_docs:
                         key = parsed.key or ""
                         doc = _document(parsed, record_doc_id(path, key), f"{path}#{key}", {})

@@ -30,10 +30,9 @@ from indexer.build.sources import (
 from indexer.chunking.structure import StructureChunker
 from indexer.config import DEFAULT_FLUSH_CHUNKS, Settings
 from indexer.errors import IndexerError
-from indexer.interfaces import Embedder
-from indexer.models import Chunk, Document, ParsedDocument
+from indexer.interfaces import Embedder, RecordParser
+from indexer.models import Chunk, Document, ParsedDocument, RecordProblem
 from indexer.parsing import build_registry, parse_file
-from indexer.parsing.jsonl_parser import JsonlParser, RecordProblem
 from indexer.storage.index import Index
 from indexer.storage.manifest import CHUNKER_VERSION, chunker_signature
 from indexer.understanding.classification import merge_metadata
@@ -148,7 +147,7 @@ class IndexPipeline:
             if progress:
                 progress(str(path), 1)
             try:
-                if isinstance(self.registry.get(path.suffix.lower()), JsonlParser):
+                if isinstance(self.registry.get(path.suffix.lower()), RecordParser):
                     ids = self._index_jsonl(path, root_key, unit, report)
                 else:
                     ids = self._index_file(path, folder, root_key, unit, report)

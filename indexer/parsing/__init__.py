@@ -6,11 +6,11 @@ from pathlib import Path
 
 from indexer.config import OcrSettings
 from indexer.errors import CorruptDocument, IndexerError, UnsupportedFormat
-from indexer.interfaces import Parser
-from indexer.models import ParsedDocument
+from indexer.interfaces import Parser, RecordParser
+from indexer.models import ParsedDocument, RecordProblem
 from indexer.parsing.docx_parser import DocxParser
 from indexer.parsing.html_parser import HtmlParser
-from indexer.parsing.jsonl_parser import JsonlParser, RecordProblem
+from indexer.parsing.jsonl_parser import JsonlParser
 from indexer.parsing.pdf_parser import PdfParser
 from indexer.parsing.text_parser import TextParser
 
@@ -63,7 +63,7 @@ def parse_file(
     if path.stat().st_size == 0:
         raise CorruptDocument(f"{path.name}: empty file")
     try:
-        if (problems is not None or record_problems is not None) and isinstance(parser, JsonlParser):
+        if (problems is not None or record_problems is not None) and isinstance(parser, RecordParser):
             docs, skipped = parser.parse_records(path)
             if problems is not None:
                 problems.extend(str(p) for p in skipped)

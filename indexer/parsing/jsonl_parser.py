@@ -9,27 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from indexer.errors import CorruptDocument
-from indexer.models import ParsedDocument
+from indexer.models import ParsedDocument, RecordProblem
 from indexer.understanding.text import nfc
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RecordProblem:
-    """One skipped line: its number, the record id when it could be read, and why."""
-
-    line: int
-    reason: str
-    key: str | None = None
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
 
 
 def _key(record: dict[str, Any], lineno: int) -> str:
