@@ -6,18 +6,17 @@ Pipeline logic only, so a deterministic hash embedder stands in for the model.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 import indexer.build.pipeline
+from benchmarks.reliability.malformed import HashEmbedder  # the one deterministic stand-in for the model
 from indexer.build.pipeline import IndexPipeline, IndexReport
 from indexer.build.sources import file_doc_id, walk_sources
 from indexer.config import Settings
@@ -31,26 +30,6 @@ BODY = (
     "1. Các chi bộ triển khai nội dung {topic}, báo cáo kết quả trước cuối tháng.\n\n"
     "2. Văn phòng Tỉnh ủy theo dõi, tổng hợp việc thực hiện thông báo số {n}.\n"
 )
-
-
-class HashEmbedder:
-    """Deterministic stand-in: a unit vector seeded by each text's hash."""
-
-    name = "test-hash-32"
-    dimension = 32
-
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for i, text in enumerate(texts):
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-            out[i] = np.random.default_rng(seed).standard_normal(self.dimension)
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
-
-    def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
-        return self._vectors(texts)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._vectors(texts)
 
 
 def note(n: int, topic: str = "an toàn giao thông") -> str:
