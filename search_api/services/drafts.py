@@ -55,13 +55,19 @@ class DraftsService:
         self, first: Event, events: Iterator[Event], body: DraftRequest, principal: Principal
     ) -> Iterator[Event]:
         yield first
-        for name, payload in events:
-            if name == "done":
-                filters = body.filters.model_dump(mode="json", exclude_defaults=True)
-                query = f"[{body.template}/{body.mode}] {body.topic}"
-                doc_ids = [s.doc_id for s in payload.sources]
-                self.audit(principal, "drafts", query, filters, payload.cited_chunk_ids(), doc_ids)
-            yield name, payload
+        try:
+            for name, payload in events:
+                if name == "done":
+                    filters = body.filters.model_dump(mode="json", exclude_defaults=True)
+                    query = f"[{body.template}/{body.mode}] {body.topic}"
+                    doc_ids = [s.doc_id for s in payload.sources]
+                    self.audit(principal, "drafts", query, filters, payload.cited_chunk_ids(), doc_ids)
+                yield name, payload
+        except Exception as exc:
+            # Once the first event is out the answer is a 200 the request audit never sees fail: record it here.
+            reason = f"internal_error: the draft failed after it started ({type(exc).__name__})"
+            self.audit_log.request(principal.name, "drafts", 500, reason, int(principal.clearance), principal.units)
+            raise
 
     def draft(self, body: DraftRequest, principal: Principal) -> Draft:
         """The whole draft at once."""
