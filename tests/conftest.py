@@ -47,6 +47,14 @@ def embedder(settings: Settings):  # type: ignore[no-untyped-def]
     return shared_embedder(settings)
 
 
+@pytest.fixture(scope="session")
+def fake_embedder():  # type: ignore[no-untyped-def]
+    """A deterministic stand-in for the model, for logic around it (plumbing, access control, API contracts)."""
+    from benchmarks.reliability.malformed import HashEmbedder
+
+    return HashEmbedder()
+
+
 @pytest.fixture()
 def index_settings(tmp_path: Path, settings: Settings) -> Settings:
     """Settings pointing at a fresh index directory for this test."""

@@ -74,11 +74,12 @@ def _write_corpus(folder: Path) -> list[Doc]:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) -> Iterator[Env]:  # type: ignore[no-untyped-def]
+def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, fake_embedder) -> Iterator[Env]:  # type: ignore[no-untyped-def]
     from indexer.build.pipeline import IndexPipeline
     from indexer.storage.index import Index
     from search_api.app import create_app
 
+    embedder = fake_embedder  # access control is under test here, not the model
     root = tmp_path_factory.mktemp("secapi")
     corpus = root / "corpus"
     corpus.mkdir()
