@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from indexer.understanding.relations import Relation
 
 
 class Classification(IntEnum):
@@ -61,6 +64,8 @@ class DocumentIdentity:
     classification_source: str = "default"  # where the level came from: "text line 1: 'MẬT'", "metadata field …"
     unit: str | None = None
     language: str = "vi"
+    effective_date: str | None = None  # ISO; from the text ("có hiệu lực từ ngày …") or metadata
+    expiry_date: str | None = None  # ISO; "hết hiệu lực …", "thời hạn … đến ngày …"
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -100,6 +105,8 @@ class Document:
     identity: DocumentIdentity
     pages: list[PageSpan] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)  # what it amends, replaces, implements, …
+    date_notes: dict[str, str] = field(default_factory=dict)  # the sentences its effective / expiry dates come from
 
     @property
     def ocr_pages(self) -> list[int]:
@@ -118,6 +125,7 @@ class Chunk:
     char_start: int = 0
     char_end: int = 0
     embed_text: str = ""
+    role: str = ""  # the section's role (indexer.understanding.section_roles.SectionRole), "" when none
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ its path (``Chương II › Điều 5 › Khoản 2``); a larger one is split al
 children into one chunk while they fit (``Điều 5 › Khoản 1–3``, ``II. › 1.–2.``), and a leaf that is still too
 long is split with overlap by langchain-text-splitters. A heading never stands alone: it joins the next piece.
 Offsets always point into the document text.
+
+Each section also carries a role read from its heading (``section_roles``: targets, results, limitations…;
+a heading without one inherits its parent's). Sections of different roles never share a chunk, so every chunk
+has exactly one role, and an unnumbered heading that names a role ("KIẾN NGHỊ, ĐỀ XUẤT", "## Kết quả") opens a
+section of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from indexer.config import ChunkingSettings
 from indexer.models import Chunk, Document, PageSpan
+from indexer.understanding.section_roles import SectionRole, heading_role, looks_like_heading
 
 SEPARATOR = " › "
 
@@ -34,6 +40,8 @@ _HEADINGS: list[tuple[int, re.Pattern[str], str]] = [
 _MARKDOWN = re.compile(r"^\s*(#{1,6})\s")
 _SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
 _PLAIN = 9  # depth rank of a line without Markdown heading marks: below every "#" … "######" heading
+_ROLE_HEADING_LEVEL = 3
+_Span = tuple[int, int, str, SectionRole]  # start, end, section path, role
 
 
 @dataclass
@@ -42,7 +50,15 @@ class _Section:
     label: str
     start: int
     end: int = 0
+    role: SectionRole = SectionRole.NONE
     children: list[_Section] = field(default_factory=list)
+
+    def roles(self) -> set[SectionRole]:
+        """The roles found in this section and everything under it."""
+        out = {self.role}
+        for child in self.children:
+            out |= child.roles()
+        return out
 
 
 def _heading(line: str, inside_article: bool) -> tuple[int, str] | None:
@@ -66,18 +82,43 @@ def _heading(line: str, inside_article: bool) -> tuple[int, str] | None:
     return None
 
 
-def _tree(text: str) -> _Section:
+def _role_heading(line: str, doc_type: str | None) -> tuple[int, str, SectionRole] | None:
+    """(rank, label, role) of an unnumbered heading that names a role ("KIẾN NGHỊ, ĐỀ XUẤT", "## Kết quả")."""
+    if not looks_like_heading(line):
+        return None
+    role = heading_role(line, doc_type)
+    if role is SectionRole.NONE:
+        return None
+    md = _MARKDOWN.match(line)
+    label = line.strip().lstrip("#").strip().strip("*").strip()
+    return _ROLE_HEADING_LEVEL * 10 + (len(md.group(1)) if md else _PLAIN), label[:60], role
+
+
+def _tree(text: str, doc_type: str | None = None) -> _Section:
     root = _Section(level=-1, label="", start=0, end=len(text))
     stack = [root]
     pos = 0
     for line in text.splitlines(keepends=True):
         inside_article = any(s.label.startswith("Điều ") for s in stack)
         found = _heading(line, inside_article)
+        role: SectionRole | None = None
+        if found:
+            # Articles, clauses and points of a legal text are its content, not parts of a report: they
+            # inherit the role of the chapter or section they sit in.
+            in_law = inside_article or found[1].startswith("Điều ")
+            role = None if in_law else heading_role(line, doc_type)
+        elif not inside_article:
+            named = _role_heading(line, doc_type)
+            if named:
+                found, role = named[:2], named[2]
         if found:
             level, label = found
             while len(stack) > 1 and stack[-1].level >= level:
                 stack.pop().end = pos
             node = _Section(level=level, label=label, start=pos + (len(line) - len(line.lstrip())))
+            parent = stack[-1].role
+            # A context heading inside a section with a role is part of it ("KẾT QUẢ › 1. Nắm tình hình").
+            node.role = parent if not role or (role is SectionRole.CONTEXT and parent) else role
             stack[-1].children.append(node)
             stack.append(node)
         pos += len(line)
@@ -108,10 +149,10 @@ class StructureChunker:
 
     def chunk(self, doc: Document) -> list[Chunk]:
         """Chunks in reading order with section path, pages and character offsets."""
-        spans: list[tuple[int, int, str]] = []
-        self._emit(doc.text, _tree(doc.text), [], spans)
+        spans: list[tuple[int, int, str, SectionRole]] = []
+        self._emit(doc.text, _tree(doc.text, doc.identity.doc_type), [], spans)
         chunks: list[Chunk] = []
-        for start, end, section in spans:
+        for start, end, section, role in spans:
             raw = doc.text[start:end]
             lead = len(raw) - len(raw.lstrip())
             body = raw.strip()
@@ -128,19 +169,19 @@ class StructureChunker:
                     char_start=s,
                     char_end=s + len(body),
                     embed_text=body,
+                    role=role.value,
                 )
             )
         return chunks
 
-    def _emit(
-        self, text: str, node: _Section, path: list[str], out: list[tuple[int, int, str]], lead: int | None = None
-    ) -> None:
-        """Emit ``node`` (from ``lead`` when a parent's heading travels with it): whole if it fits, else packed."""
+    def _emit(self, text: str, node: _Section, path: list[str], out: list[_Span], lead: int | None = None) -> None:
+        """Emit ``node`` (from ``lead`` when a parent's heading travels with it): whole if it fits and holds one
+        role, else packed: consecutive children of one kind and one role share a chunk while they fit."""
         start = node.start if lead is None else lead
         section = SEPARATOR.join(path)
         size = self.settings.chunk_size
-        if node.end - start <= size or not node.children:
-            self._leaf(text, start, node.end, section, out)
+        if (node.end - start <= size and len(node.roles()) == 1) or not node.children:
+            self._leaf(text, start, node.end, section, node.role, out)
             return
         children = node.children
         pack: int | None = None  # start of the pending pack of consecutive siblings
@@ -148,11 +189,17 @@ class StructureChunker:
         intro_end = children[0].start
         if text[start:intro_end].strip():
             if intro_end - start > size:
-                self._leaf(text, start, intro_end, section, out)
+                self._leaf(text, start, intro_end, section, node.role, out)
             else:
                 pack = start  # the intro (heading, title line) opens the first pack
         for i, child in enumerate(children):
-            if pack is not None and child.end - pack <= size and (first < 0 or _kind(children[last]) == _kind(child)):
+            pack_role = children[last].role if first >= 0 else node.role
+            if (
+                pack is not None
+                and child.end - pack <= size
+                and (first < 0 or _kind(children[last]) == _kind(child))
+                and child.roles() == {pack_role}
+            ):
                 first, last = (i if first < 0 else first), i
                 continue
             carry: int | None = None
@@ -162,20 +209,21 @@ class StructureChunker:
                 if short_intro or (first == last and _heading_only(text[pack:end], self._short)):
                     carry = pack  # a heading (or a short intro) never stands alone: it joins the next piece
                 else:
-                    self._leaf(text, pack, end, _pack_path(path, children, first, last), out)
+                    self._leaf(text, pack, end, _pack_path(path, children, first, last), pack_role, out)
             pack, first, last = None, -1, -1
-            if carry is None and child.end - child.start <= size:
+            if carry is None and child.end - child.start <= size and len(child.roles()) == 1:
                 pack, first, last = child.start, i, i
             else:
                 self._emit(text, child, [*path, child.label], out, carry)
         if pack is not None:
             end = children[last].end if first >= 0 else intro_end
-            self._leaf(text, pack, end, _pack_path(path, children, first, last), out)
+            role = children[last].role if first >= 0 else node.role
+            self._leaf(text, pack, end, _pack_path(path, children, first, last), role, out)
 
-    def _leaf(self, text: str, start: int, end: int, section: str, out: list[tuple[int, int, str]]) -> None:
+    def _leaf(self, text: str, start: int, end: int, section: str, role: SectionRole, out: list[_Span]) -> None:
         size = self.settings.chunk_size
         if end - start <= size:
-            out.append((start, end, section))
+            out.append((start, end, section, role))
             return
         pieces = self._split(text, start, end, size)
         joined: list[tuple[int, int]] = []
@@ -196,7 +244,7 @@ class StructureChunker:
             i += 1
         if len(joined) > 1 and joined[-1][1] - joined[-1][0] < self._short and joined[-1][1] - joined[-2][0] <= size:
             joined[-2:] = [(joined[-2][0], joined[-1][1])]  # a short tail joins the piece before when both fit
-        out.extend((s, e, section) for s, e in joined)
+        out.extend((s, e, section, role) for s, e in joined)
 
     def _split(self, text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
         """Overlapping pieces of ``text[start:end]``, each at most ``size`` characters, as absolute offsets."""

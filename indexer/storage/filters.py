@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from indexer.models import Classification
 
@@ -27,13 +28,18 @@ class SearchFilter:
     extra: dict[str, str] = field(default_factory=dict)
     unitless_visible: bool = True
     """With ``units`` set: whether documents naming no unit pass (office-wide) or not (all-units-only policy)."""
+    in_force: bool = False
+    """Only documents in force on ``as_of`` (today when None): not replaced or repealed as a whole by a document
+    the caller may see and that is itself effective by then, not expired, not yet to take effect. Documents
+    whose validity is unknown (no dates, no relation) stay: the filter removes what is known to be out of force."""
+    as_of: str | None = None
 
     @property
     def is_unrestricted(self) -> bool:
         """True when the filter lets every document through (no SQL needed for the vector side)."""
         return (
             not (self.doc_types or self.issuers or self.numbers or self.date_from or self.date_to)
-            and not (self.languages or self.doc_ids or self.exclude_doc_ids)
+            and not (self.languages or self.doc_ids or self.exclude_doc_ids or self.in_force)
             and self.max_classification >= Classification.TUYET_MAT
             and self.units is None
         )
@@ -49,19 +55,19 @@ class SearchFilter:
             new_units = self.units
         else:
             new_units = tuple(u for u in self.units if u in units)
+        return replace(
+            self,
+            max_classification=Classification(level),
+            units=new_units,
+            extra=dict(self.extra),
+            unitless_visible=self.unitless_visible and unitless_visible,
+        )
+
+    def access_only(self) -> SearchFilter:
+        """Only the access part of this filter (clearance and units): which documents the caller may see at
+        all, whatever it searches for. Relations and validity are judged against it."""
         return SearchFilter(
-            self.doc_types,
-            self.issuers,
-            self.numbers,
-            self.date_from,
-            self.date_to,
-            self.languages,
-            self.doc_ids,
-            self.exclude_doc_ids,
-            Classification(level),
-            new_units,
-            dict(self.extra),
-            self.unitless_visible and unitless_visible,
+            max_classification=self.max_classification, units=self.units, unitless_visible=self.unitless_visible
         )
 
 
@@ -71,8 +77,8 @@ def _in(column: str, values: tuple[str, ...], params: list[object], *, nocase: b
     return f"{column} COLLATE NOCASE IN ({marks})" if nocase else f"{column} IN ({marks})"
 
 
-def filter_sql(flt: SearchFilter, alias: str = "d") -> tuple[str, list[object]]:
-    """Return (SQL condition over the documents table aliased ``alias``, parameters)."""
+def access_sql(flt: SearchFilter, alias: str = "d") -> tuple[str, list[object]]:
+    """(SQL condition, parameters): the documents aliased ``alias`` that the filter's clearance and units allow."""
     conds: list[str] = [f"{alias}.classification <= ?"]
     params: list[object] = [int(flt.max_classification)]
     if flt.units is not None:
@@ -83,6 +89,43 @@ def filter_sql(flt: SearchFilter, alias: str = "d") -> tuple[str, list[object]]:
             conds.append(f"({alias}.unit IS NULL OR {alias}.unit = '' OR {unit_cond})")
         else:
             conds.append(f"({unit_cond})")
+    return " AND ".join(conds), params
+
+
+def as_of_date(flt: SearchFilter) -> str:
+    """The ISO date validity is judged on: the filter's ``as_of``, else today."""
+    return flt.as_of or date.today().isoformat()
+
+
+# Relations that put a whole document out of force once their source is effective.
+ENDING_KINDS = ("replaces", "repeals")
+
+
+def in_force_sql(flt: SearchFilter, alias: str = "d") -> tuple[str, list[object]]:
+    """(SQL condition, parameters): documents aliased ``alias`` not known to be out of force on the as-of date.
+
+    A replacing or repealing document counts only when the caller may see it: what an unclassified reader is
+    shown never depends on a document above its clearance.
+    """
+    day = as_of_date(flt)
+    src_cond, src_params = access_sql(flt, "src")
+    kinds = ",".join(f"'{k}'" for k in ENDING_KINDS)
+    cond = (
+        f"({alias}.effective_date IS NULL OR {alias}.effective_date <= ?)"
+        f" AND ({alias}.expiry_date IS NULL OR {alias}.expiry_date > ?)"
+        " AND NOT EXISTS (SELECT 1 FROM doc_numbers tn JOIN relations r ON r.target_key = tn.variant"
+        " JOIN documents src ON src.doc_id = r.doc_id"
+        f" WHERE tn.doc_id = {alias}.doc_id AND r.kind IN ({kinds}) AND r.scope IS NULL"
+        f" AND src.doc_id <> {alias}.doc_id AND COALESCE(src.effective_date, src.issued_date) <= ?"
+        f" AND {src_cond})"
+    )
+    return cond, [day, day, day, *src_params]
+
+
+def filter_sql(flt: SearchFilter, alias: str = "d") -> tuple[str, list[object]]:
+    """Return (SQL condition over the documents table aliased ``alias``, parameters)."""
+    access, params = access_sql(flt, alias)
+    conds: list[str] = [access]
     if flt.doc_types:
         conds.append(_in(f"{alias}.doc_type", flt.doc_types, params, nocase=True))
     if flt.issuers:
@@ -103,4 +146,8 @@ def filter_sql(flt: SearchFilter, alias: str = "d") -> tuple[str, list[object]]:
     if flt.date_to:
         conds.append(f"{alias}.issued_date <= ?")
         params.append(flt.date_to)
+    if flt.in_force:
+        cond, extra = in_force_sql(flt, alias)
+        conds.append(cond)
+        params.extend(extra)
     return " AND ".join(conds), params

@@ -6,7 +6,7 @@ import sqlite3
 
 from indexer.storage import sqlite_lexical
 
-SCHEMA_VERSION = 2  # 2: lexical index and vocabulary partitioned by classification level
+SCHEMA_VERSION = 3  # 2: lexical index partitioned by level; 3: section roles, effective dates, relations
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -23,7 +23,10 @@ CREATE TABLE IF NOT EXISTS documents (
     pages TEXT NOT NULL DEFAULT '[]',
     metadata TEXT NOT NULL DEFAULT '{}',
     text TEXT NOT NULL,
-    indexed_at TEXT NOT NULL
+    indexed_at TEXT NOT NULL,
+    effective_date TEXT,
+    expiry_date TEXT,
+    dates TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE INDEX IF NOT EXISTS documents_root ON documents(source_root);
@@ -44,11 +47,37 @@ CREATE TABLE IF NOT EXISTS chunks (
     char_end INTEGER NOT NULL DEFAULT 0,
     text TEXT NOT NULL,
     embed_hash TEXT NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    role TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS chunks_embed_hash ON chunks(embed_hash);
 """
+
+# Relations a document states toward others ("thay thế Nghị quyết số …"). The target is kept by number key,
+# not by id: it resolves through doc_numbers to whatever document holds that number now, so a relation to a
+# document indexed later resolves by itself, and one to a deleted document goes back to being external.
+RELATIONS_DDL = """
+CREATE TABLE IF NOT EXISTS relations (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    target_number TEXT NOT NULL,
+    target_key TEXT NOT NULL,
+    target_type TEXT,
+    sentence TEXT NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    scope TEXT,
+    PRIMARY KEY (doc_id, ordinal)
+);
+CREATE INDEX IF NOT EXISTS relations_target ON relations(target_key, kind);
+CREATE INDEX IF NOT EXISTS documents_effective ON documents(effective_date);
+"""
+_V3_COLUMNS = {
+    "documents": ("effective_date TEXT", "expiry_date TEXT", "dates TEXT NOT NULL DEFAULT '{}'"),
+    "chunks": ("role TEXT NOT NULL DEFAULT ''",),
+}
 
 
 def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -68,20 +97,31 @@ def create_schema(conn: sqlite3.Connection) -> None:
     """Create every table that is missing, migrate an older store in one transaction, record the version."""
     old = _version(conn)
     conn.executescript(DDL + sqlite_lexical.DDL)
-    if old is not None and old < 2:
+    if old is not None and old < 3:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if _has_table(conn, "chunks_fts"):
+            if old < 2 and _has_table(conn, "chunks_fts"):
                 sqlite_lexical.migrate_from_single_table(conn)
+            _add_columns(conn)  # documents re-indexed later fill them (the pipeline version changed)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+    conn.executescript(RELATIONS_DDL)
     conn.execute(
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), ('generation', '0')",
         (str(SCHEMA_VERSION),),
     )
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """The columns schema 3 added, on a store created before it."""
+    for table, columns in _V3_COLUMNS.items():
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

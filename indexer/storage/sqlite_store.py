@@ -93,7 +93,8 @@ class SQLiteStore(SQLiteReads, SQLiteDatabase):
                 conn.execute(
                     "INSERT INTO documents(doc_id, source, source_root, content_hash, number, doc_type, issuer,"
                     " place, issued_date, title, term, classification, unit, language, page_count, pages,"
-                    " metadata, text, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " metadata, text, indexed_at, effective_date, expiry_date, dates)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         doc.doc_id,
                         doc.source,
@@ -114,8 +115,20 @@ class SQLiteStore(SQLiteReads, SQLiteDatabase):
                         json.dumps(doc.metadata, ensure_ascii=False, default=str),
                         doc.text,
                         now,
+                        ident.effective_date,
+                        ident.expiry_date,
+                        json.dumps(doc.date_notes, ensure_ascii=False),
                     ),
                 )
+                conn.executemany(
+                    "INSERT INTO relations(doc_id, ordinal, kind, target_number, target_key, target_type, sentence,"
+                    " char_start, char_end, scope) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    [
+                        (doc.doc_id, i, str(r.kind), r.target_number, r.target_key, r.target_type, r.sentence,
+                         r.start, r.end, r.scope)
+                        for i, r in enumerate(doc.relations)
+                    ],
+                )  # fmt: skip
                 conn.executemany(
                     "INSERT OR IGNORE INTO doc_numbers(variant, doc_id) VALUES (?, ?)",
                     [(v, doc.doc_id) for v in dict.fromkeys(ident.number_variants)],
@@ -125,7 +138,7 @@ class SQLiteStore(SQLiteReads, SQLiteDatabase):
                 for chunk, h, vec in zip(chunks, hashes, vectors, strict=True):
                     cur = conn.execute(
                         "INSERT INTO chunks(doc_id, ordinal, section, pages, char_start, char_end, text,"
-                        " embed_hash, vector) VALUES (?,?,?,?,?,?,?,?,?)",
+                        " embed_hash, vector, role) VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (
                             doc.doc_id,
                             chunk.ordinal,
@@ -136,6 +149,7 @@ class SQLiteStore(SQLiteReads, SQLiteDatabase):
                             chunk.text,
                             h,
                             np.asarray(vec, dtype=np.float32).tobytes(),
+                            chunk.role,
                         ),
                     )
                     exact, folded = lexical_columns(f"{ident.number or ''} {chunk.section} {chunk.text}")
@@ -157,6 +171,7 @@ class SQLiteStore(SQLiteReads, SQLiteDatabase):
             sqlite_lexical.delete_document(conn, doc_id)  # its passages, statistics and word forms
             conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM doc_numbers WHERE doc_id = ?", (doc_id,))
+            conn.execute("DELETE FROM relations WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
 
     # ---- reading ----------------------------------------------------------------------------------------
