@@ -25,7 +25,14 @@ import numpy as np
 
 from indexer.models import Chunk, Document
 from indexer.storage.filters import SearchFilter
-from indexer.storage.records import ChunkRecord, DocumentRecord, FacetCounts, StoredDocument
+from indexer.storage.records import (
+    ChunkRecord,
+    DocumentRecord,
+    FacetCounts,
+    IncomingLink,
+    RelationLink,
+    StoredDocument,
+)
 
 Vocab = dict[str, list[tuple[str, int]]]
 WriteItem = tuple[Document, str, Sequence[Chunk], Sequence[str], np.ndarray]
@@ -107,6 +114,24 @@ class DocumentStore(Protocol):
 
     def chunk_doc_ids(self) -> dict[int, str]:
         """Every chunk id with its document id (evaluation maps passages to judged documents; no filter)."""
+        ...
+
+    def relations_of(self, doc_id: str, flt: SearchFilter) -> list[RelationLink]:
+        """A visible document's relations, outgoing then incoming. Targets resolve by number to documents the
+        filter's access part allows, else stay unlinked (exactly as if not indexed); incoming relations come
+        only from documents it allows."""
+        ...
+
+    def incoming_links(self, doc_ids: Sequence[str] | None, flt: SearchFilter) -> dict[str, list[IncomingLink]]:
+        """Per document (all when None), the relations documents visible under ``flt``'s access hold toward it."""
+        ...
+
+    def docs_related_to(self, doc_id: str, kinds: Sequence[str], flt: SearchFilter) -> list[str]:
+        """Visible documents holding a relation of one of ``kinds`` toward ``doc_id``, oldest first."""
+        ...
+
+    def document_dates(self, doc_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """(effective_date, expiry_date) per document id (ids a filtered read already returned)."""
         ...
 
     def close(self) -> None:

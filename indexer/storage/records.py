@@ -49,6 +49,9 @@ class DocumentRecord:
     metadata: dict[str, Any] = field(default_factory=dict)
     source_root: str = ""
     indexed_at: str = ""
+    effective_date: str | None = None
+    expiry_date: str | None = None
+    date_notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,42 @@ class ChunkRecord:
     unit: str | None = None
     language: str | None = None
     source: str = ""
+    role: str = ""  # the section's role (targets, results, limitations, …), "" when its heading names none
+    effective_date: str | None = None
+    expiry_date: str | None = None
+
+
+@dataclass(frozen=True)
+class RelationLink:
+    """A relation seen from one document: outgoing (``kind`` as stated, e.g. "replaces") or incoming (the
+    reverse, e.g. "replaced_by"). ``doc_id`` links the other document when it is indexed and visible to the
+    caller; otherwise it is None and ``number`` is what the visible document's own text says (an outgoing
+    relation to a document the caller may not see reads exactly like one to a document not indexed at all;
+    an incoming relation from such a document is never returned)."""
+
+    kind: str
+    direction: str  # "out" | "in"
+    number: str | None
+    doc_id: str | None = None
+    title: str | None = None
+    doc_type: str | None = None
+    issued_date: str | None = None
+    sentence: str = ""
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingLink:
+    """A relation another visible document holds toward a document, with that source's effective date: what
+    validity is computed from."""
+
+    target_doc_id: str
+    kind: str
+    source_doc_id: str
+    source_number: str | None
+    source_effective: str | None
+    sentence: str
+    scope: str | None
 
 
 @dataclass(frozen=True)

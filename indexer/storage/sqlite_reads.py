@@ -27,7 +27,7 @@ _FACETS = {
 _CHUNK_SELECT = (
     "SELECT c.chunk_id, c.doc_id, c.ordinal, c.section, c.pages, c.char_start, c.char_end, c.text,"
     " d.number, d.doc_type, d.issuer, d.issued_date, d.title, d.classification, d.unit, d.language,"
-    " d.source FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+    " d.source, c.role, d.effective_date, d.expiry_date FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
 )
 
 
@@ -50,6 +50,9 @@ def _chunk_record(r: sqlite3.Row) -> ChunkRecord:
         unit=r["unit"],
         language=r["language"],
         source=r["source"],
+        role=r["role"] or "",
+        effective_date=r["effective_date"],
+        expiry_date=r["expiry_date"],
     )
 
 
@@ -101,6 +104,9 @@ class SQLiteReads:
             metadata=json.loads(row["metadata"]),
             source_root=row["source_root"] or "",
             indexed_at=row["indexed_at"] or "",
+            effective_date=row["effective_date"],
+            expiry_date=row["expiry_date"],
+            date_notes=json.loads(row["dates"] or "{}"),
         )
 
     def document_chunks(self, doc_id: str) -> list[ChunkRecord]:

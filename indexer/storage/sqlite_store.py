@@ -23,6 +23,7 @@ from indexer.storage.records import StoredDocument
 from indexer.storage.schema import create_schema
 from indexer.storage.sqlite_base import SQLiteDatabase
 from indexer.storage.sqlite_reads import SQLiteReads
+from indexer.storage.sqlite_relations import SQLiteRelations
 from indexer.understanding.text import fold, tokenize
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def lexical_columns(text: str) -> tuple[str, str]:
     return " ".join(tokens), " ".join(fold(t) for t in tokens)
 
 
-class SQLiteStore(SQLiteReads, SQLiteDatabase):
+class SQLiteStore(SQLiteReads, SQLiteRelations, SQLiteDatabase):
     """Document store over one SQLite file; thread-safe for one writer and many readers."""
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
