@@ -43,6 +43,12 @@ class SearchFilters(BaseModel):
     date_from: IsoDate | None = Field(None, description="Issued on or after (YYYY-MM-DD).")
     date_to: IsoDate | None = Field(None, description="Issued on or before (YYYY-MM-DD).")
     language: list[str] = Field(default_factory=list, description="Languages, any of: vi, en, bn.")
+    in_force: bool = Field(
+        False,
+        description="Only documents in force on as_of: not replaced or repealed (as a whole), not expired, not yet "
+        "to take effect. Documents whose validity is unknown stay.",
+    )
+    as_of: IsoDate | None = Field(None, description="The date validity is judged on (YYYY-MM-DD); today when absent.")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> SearchFilters:

@@ -99,6 +99,10 @@ class DocumentStore(Protocol):
         """Ids of the documents ``flt`` lets through that carry any of these canonical number variants."""
         ...
 
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vector of each chunk id (ids a filtered read already returned)."""
+        ...
+
     def mean_vector(self, doc_id: str) -> np.ndarray | None:
         """The L2-normalised mean of a document's passage vectors; None when it has no passages."""
         ...

@@ -136,6 +136,18 @@ class SQLiteReads:
         ).fetchone()[0]
         return {"documents": int(docs), "chunks": int(chunks)}
 
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vector of each chunk (ids a filtered read already returned)."""
+        out: dict[int, np.ndarray] = {}
+        ids = list(dict.fromkeys(int(c) for c in chunk_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self.conn.execute(
+                f"SELECT chunk_id, vector FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part
+            )
+            out.update({int(r[0]): np.frombuffer(r[1], dtype=np.float32) for r in rows})
+        return out
+
     def mean_vector(self, doc_id: str) -> np.ndarray | None:
         """The L2-normalised mean of a document's passage vectors; None when it has no passages."""
         rows = self.conn.execute("SELECT vector FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()

@@ -85,6 +85,33 @@ class DraftSection(BaseModel):
         return list(seen.values())
 
 
+class TargetResult(BaseModel):
+    """A verbatim sentence of a report that states a result on a target's indicator, with its citation."""
+
+    text: str
+    citation: Citation
+
+
+class TargetRow(BaseModel):
+    """One quantitative target of the subject (verbatim) and the reported results linked to it; ``results`` is
+    empty when no source reports on it (staff fill the row in)."""
+
+    text: str
+    citation: Citation
+    results: list[TargetResult] = Field(default_factory=list)
+
+
+class SubjectInfo(BaseModel):
+    """The document a review report is about, and the documents drafted from as being about it."""
+
+    doc_id: str
+    number: str | None = None
+    title: str | None = None
+    doc_type: str | None = None
+    issued_date: str | None = None
+    about: list[str] = Field(default_factory=list, description="Documents about the subject (ids), subject first.")
+
+
 class Source(BaseModel):
     """A document cited anywhere in the draft."""
 
@@ -126,6 +153,9 @@ class Draft(BaseModel):
     )
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     sections: list[DraftSection] = Field(default_factory=list)
+    subject: SubjectInfo | None = Field(None, description="The reviewed document, when the request named one.")
+    targets: list[TargetRow] = Field(default_factory=list, description="The subject's targets and their results.")
+    gaps: list[str] = Field(default_factory=list, description="Headings of sections no source supports.")
     sources: list[Source] = Field(default_factory=list)
     blocks: dict[str, Any] = Field(default_factory=dict, description="Issuing body, motto, number, place/date…")
 
@@ -141,10 +171,14 @@ class Draft(BaseModel):
         return self.classification.label if self.classification > Classification.UNCLASSIFIED else None
 
     def cited_chunk_ids(self) -> list[int]:
-        """Every chunk id cited, in order of first citation."""
+        """Every chunk id cited (sections, then the targets table), in order of first citation."""
         seen: dict[int, None] = {}
         for s in self.sections:
             for p in s.paragraphs:
                 for c in p.citations:
                     seen.setdefault(c.chunk_id, None)
+        for row in self.targets:
+            seen.setdefault(row.citation.chunk_id, None)
+            for r in row.results:
+                seen.setdefault(r.citation.chunk_id, None)
         return list(seen)

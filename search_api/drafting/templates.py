@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from indexer.errors import ThammuuError
+from indexer.understanding.section_roles import SectionRole
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,19 @@ class SectionSpec(BaseModel):
     hints: list[str] = Field(min_length=1, description="Retrieval query hints, combined with the user's topic.")
     prompt: str = Field(min_length=10, description="LLM instruction for this section.")
     sentences: int = Field(6, ge=1, le=30, description="Sentences the extractive drafter selects.")
+    roles: list[SectionRole] = Field(
+        min_length=1,
+        description="Roles of the source sections this section quotes (targets, results, limitations, …): a "
+        "sentence goes only into a section that accepts the role of the section it comes from.",
+    )
+    targets: bool = Field(False, description="This section holds the subject's targets table.")
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_named(cls, value: list[SectionRole]) -> list[SectionRole]:
+        if SectionRole.NONE in value:
+            raise ValueError("a role is empty")
+        return value
 
     @field_validator("hints")
     @classmethod
@@ -71,6 +85,9 @@ class Template(BaseModel):
     signature: list[str] = Field(default_factory=list, description="Signature block lines.")
     sources_heading: str = "Tài liệu trích dẫn"
     system_prompt: str = Field(min_length=10, description="System message for the LLM drafter.")
+    gap_text: str = Field(
+        min_length=5, description="The one paragraph of a section no source supports (in the template's language)."
+    )
     sections: list[SectionSpec] = Field(min_length=1)
 
     @property

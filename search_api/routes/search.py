@@ -40,6 +40,8 @@ def get_facets(
     date_from: Annotated[IsoDate | None, Query()] = None,
     date_to: Annotated[IsoDate | None, Query()] = None,
     language: Annotated[list[str] | None, Query()] = None,
+    in_force: Annotated[bool, Query(description="Only documents in force on as_of.")] = False,
+    as_of: Annotated[IsoDate | None, Query(description="Validity date (YYYY-MM-DD); today by default.")] = None,
 ) -> FacetsResponse:
     """Counts over the documents the caller may see, narrowed by the same filters as a search."""
     query = service.check_query(q, required=False)
@@ -51,6 +53,8 @@ def get_facets(
             date_from=date_from,
             date_to=date_to,
             language=language or [],
+            in_force=in_force,
+            as_of=as_of,
         )
     except ValidationError as exc:  # e.g. date_from after date_to: the caller's mistake, a 422 with the reason
         reasons = "; ".join(str(e.get("msg", "invalid")) for e in exc.errors())

@@ -69,6 +69,8 @@ def to_filter(filters: SearchFilters) -> SearchFilter:
         date_from=filters.date_from.isoformat() if filters.date_from else None,
         date_to=filters.date_to.isoformat() if filters.date_to else None,
         languages=tuple(filters.language),
+        in_force=filters.in_force,
+        as_of=filters.as_of.isoformat() if filters.as_of else None,
     )
 
 

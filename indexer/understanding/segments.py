@@ -1,0 +1,188 @@
+"""A document's text cut into zones and sentences, with character offsets, for the relation and date extractors.
+
+An official document has a fixed shape: a header (issuer, number, place and date), the type heading ("NGHỊ ĐỊNH"),
+the title (trích yếu), a preamble ("Căn cứ …" lines and the enacting sentence), the body (articles or sections),
+and a tail (signature, "Nơi nhận", appendices and forms). What a sentence means depends on where it stands: a
+"Căn cứ" line of the preamble names a legal basis, a "… hết hiệu lực" line of the body repeals, the same words in
+an appendix form or inside the quoted new wording of an amended article are not this document's act. So each
+sentence carries its zone and whether it stands inside quotation marks; offsets always index the text given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.understanding.doctypes import DOC_TYPES, doc_type_from_line
+
+__all__ = ["Segment", "document_type", "list_marker", "segments", "strip_marker"]
+
+HEADER, TITLE, PREAMBLE, BODY, TAIL = "header", "title", "preamble", "body", "tail"
+
+_TYPES_ALT = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
+_RULE = re.compile(r"^[\s_\-–—=*.~]{3,}$")
+_TITLE_STOP = re.compile(
+    r"(?i)^(?:căn cứ|theo đề nghị|theo yêu cầu|thực hiện\s|để\s|xét\s|pursuant|based on|in furtherance|"
+    r"at the (?:request|proposal)|điều\s+\d|article\s+\d|chương\s|chapter\s|phần\s+(?:thứ|[ivx\d])|mục\s+\d|"
+    r"[ivxlc]+\s*[.)\-–]\s|\d+\s*[.)]\s|\(.*\)$)"
+)
+_TITLE_NUMBER_LINE = re.compile(rf"(?i)^(?:{_TYPES_ALT})(?:\s+liên tịch)?\s+số\b")
+_BODY_START = re.compile(
+    r"^(?:#+\s*)?(?:Điều\s+1\b|ĐIỀU\s+1\b|Article\s+1\b|Chương\s+(?:I|1)\b|CHƯƠNG\s+(?:I|1)\b|Chapter\s+(?:I|1)\b|"
+    r"CHAPTER\s+(?:I|1)\b|Phần\s+(?:I|1|thứ nhất)\b|PHẦN\s+(?:I|1|THỨ NHẤT)\b|I\s*[.\-–)]\s)"
+)
+_PREAMBLE_LINE = re.compile(r"(?i)^[\s\-–*]*(?:căn cứ|pursuant|based on)")
+_TAIL_START = re.compile(r"^(?:Nơi nhận|NƠI NHẬN|Recipients?)\s*:|^(?:KT|TM|TL|Q|T/M|K/T|T/L)\.?\s+[A-ZĐ]{2}")
+_QUOTE_RESET = re.compile(
+    r"^(?:Điều\s+\d+[a-zđ]?\.\s*(?:Sửa đổi|Bổ sung|Bãi bỏ|Thay thế|Hiệu lực|Điều khoản|Tổ chức thực hiện|"
+    r"Trách nhiệm thi hành|Quy định chuyển tiếp|Xử lý chuyển tiếp)|Nơi nhận|Chương\s+[IVXLC]+\s*$)"
+)
+_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("article", re.compile(r"(?:Điều|ĐIỀU|Article)\s+\d+[a-zđ]?\s*[.:]\s*")),
+    ("digit", re.compile(r"(?:\d+(?:\.\d+)*\s*[.)]|\(\d+\))\s+")),
+    ("letterdigit", re.compile(r"[a-zđ]\d+\s*\)\s*")),
+    ("letter", re.compile(r"(?:[a-zđ]\s*\)|[a-zđ]\.(?=\s))\s*")),
+    ("roman", re.compile(r"[IVXLC]+\s*[.)\-–]\s+")),
+    ("dash", re.compile(r"[-–+•*]\s+")),
+    ("heading", re.compile(r"#+\s+")),
+)
+_SENTENCE_END = re.compile(r"[.!?](?:/\.)?\s+(?=[“\"(]?[^\W\d_])")
+_ABBREVIATIONS = {"no", "tp", "ths", "ts", "pgs", "gs", "mr", "ms", "mrs", "dr", "st", "kt", "tm", "tl", "q", "v.v", "art"}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence (the title: all its lines) with its offsets, zone and typography.
+
+    ``marker`` is the list marker class of the line the sentence opens ("digit" for "1.", "letter" for "a)",
+    "article" for "Điều 5.", …), None for a sentence that does not open its line or a line without one.
+    """
+
+    start: int
+    end: int
+    zone: str
+    quoted: bool
+    marker: str | None
+    line_first: bool
+
+
+def list_marker(line: str) -> tuple[str | None, int]:
+    """(marker class, length of the marker with its spaces) at the start of a line; markers may repeat."""
+    s = line.lstrip()
+    offset = len(line) - len(s)
+    first: str | None = None
+    while True:
+        for name, pattern in _MARKERS:
+            m = pattern.match(s)
+            if m:
+                first = first or name
+                s = s[m.end() :]
+                offset += m.end()
+                break
+        else:
+            return first, offset
+
+
+def strip_marker(sentence: str) -> str:
+    """The sentence without its leading list or article markers ("2. ", "Điều 1. ", "a) ")."""
+    return sentence[list_marker(sentence)[1] :]
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank line, trailing spaces excluded."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        raw = m.group(0)
+        if raw.strip():
+            lead = len(raw) - len(raw.lstrip())
+            out.append((m.start() + lead, m.start() + len(raw.rstrip())))
+    return out
+
+
+def _zones(text: str, lines: list[tuple[int, int]]) -> tuple[int, int, int, int]:
+    """Line indices where the title, preamble, body and tail begin (a zone may be empty)."""
+    n = len(lines)
+    heading = next(
+        (i for i, (a, b) in enumerate(lines[:40]) if doc_type_from_line(text[a:b]) and len(text[a:b]) < 80), None
+    )
+    title = heading + 1 if heading is not None else 0
+    preamble = title
+    if heading is not None:
+        chars = 0
+        for i in range(title, min(n, title + 9)):
+            line = text[lines[i][0] : lines[i][1]].lstrip("#* ").strip()
+            if _RULE.match(line):
+                if i > title:
+                    break
+                title = i + 1  # a rule right under the heading
+                preamble = title
+                continue
+            if _TITLE_STOP.match(line) or (i > title and _TITLE_NUMBER_LINE.match(line)) or chars > 700:
+                break
+            chars += len(line)
+            preamble = i + 1
+    body = next((i for i in range(preamble, n) if _BODY_START.match(text[lines[i][0] : lines[i][1]])), None)
+    if body is None:
+        basis = [i for i in range(preamble, min(n, preamble + 60)) if _PREAMBLE_LINE.match(text[slice(*lines[i])])]
+        body = min(n, basis[-1] + 3) if basis else preamble
+    tail = next((i for i in range(body + 1, n) if _TAIL_START.match(text[lines[i][0] : lines[i][1]])), n)
+    return title, preamble, body, tail
+
+
+def _quote_balance(line: str) -> tuple[int, int]:
+    """(opening, closing) quotation marks of a line; a straight quote counts at a line's start or end."""
+    s = line.strip()
+    opens = s.count("“") + (1 if s.startswith('"') else 0)
+    closes = s.count("”") + (1 if s.rstrip(".;:/ ").endswith('"') and len(s) > 1 else 0)
+    return opens, closes
+
+
+def _split(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of one line: cut after ". " before a capital, not after a bare marker or an abbreviation."""
+    out, cur = [], start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        piece = text[cur : m.start()]
+        last = piece.split()[-1].lower().rstrip(".") if piece.split() else ""
+        if not piece.strip() or list_marker(piece + ". ")[1] >= len(piece) + 1 or last in _ABBREVIATIONS:
+            continue
+        if len(last) == 1 and last.isalpha():
+            continue
+        out.append((cur, m.start() + 1))
+        cur = m.end()
+    out.append((cur, end))
+    return out
+
+
+def segments(text: str) -> list[Segment]:
+    """The text's sentences in order; the title is one segment spanning its lines."""
+    lines = _lines(text)
+    title, preamble, body, tail = _zones(text, lines)
+    out: list[Segment] = []
+    if preamble > title:
+        out.append(Segment(lines[title][0], lines[preamble - 1][1], TITLE, False, None, True))
+    depth = 0
+    for i, (a, b) in enumerate(lines):
+        line = text[a:b]
+        opens, closes = _quote_balance(line)
+        if _QUOTE_RESET.match(line):
+            depth = 0
+        quoted = depth > 0 or line.startswith(("“", '"'))
+        depth = max(0, depth + opens - closes)
+        if title <= i < preamble:
+            continue
+        zone = HEADER if i < title else PREAMBLE if i < body else BODY if i < tail else TAIL
+        marker = list_marker(line)[0]
+        for j, (s, e) in enumerate(_split(text, a, b)):
+            out.append(Segment(s, e, zone, quoted, marker if j == 0 else None, j == 0))
+    return out
+
+
+def document_type(text: str) -> str | None:
+    """The type named by the document's own heading ("THÔNG TƯ" → "Thông tư"), if it has one."""
+    for a, b in _lines(text)[:40]:
+        line = text[a:b]
+        if len(line) < 80:
+            found = doc_type_from_line(line)
+            if found:
+                return found
+    return None
