@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 __all__ = [
-    "EXAMPLE_SO_KET_SECTION_ROLES",
     "ROLES",
     "ArchiveFile",
     "SubjectScore",
@@ -44,6 +45,7 @@ __all__ = [
     "load_gold",
     "normalise",
     "score_draft",
+    "section_roles_of",
     "target_matches",
 ]
 
@@ -62,19 +64,11 @@ ROLES = frozenset(
     }
 )
 
-# What the sections of prompts/bao-cao-so-ket.vi.yaml accept, as an example of ``section_roles``.
-EXAMPLE_SO_KET_SECTION_ROLES: dict[str, set[str]] = {
-    "I. Đặc điểm tình hình": {"context"},
-    "II. Kết quả thực hiện": {"leadership", "results"},
-    "III. Hạn chế, nguyên nhân": {"limitations"},
-    "IV. Phương hướng, nhiệm vụ": {"directions"},
-    "V. Kiến nghị, đề xuất": {"recommendations"},
-}
-
 TOKEN_OVERLAP = 0.8  # a draft target matches a gold target when this share of the longer one's words is shared
 MIN_CONTAINED = 25  # a draft target inside a gold target counts only from this many characters
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _BULLET = re.compile(r"^(?:[-*+•–]\s*|[a-zđ]\)\s+|\d{1,2}[.)\-]\s+)+", re.IGNORECASE)
 _MARKS = re.compile(r"^[#\s]+|\*\*")
 
@@ -154,17 +148,25 @@ def load_gold(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def section_roles_of(template: Path) -> dict[str, set[str]]:
+    """``section_roles`` from a report template (``prompts/*.yaml``): each section's heading → its ``roles``."""
+    data = yaml.safe_load(template.read_text(encoding="utf-8")) or {}
+    return {str(s["heading"]): {str(r) for r in s.get("roles") or []} for s in data.get("sections") or []}
+
+
 def target_matches(draft_text: str, gold_text: str) -> bool:
     """Whether a draft target states a gold target.
 
     It does when one contains the other (the draft inside the gold only from ``MIN_CONTAINED`` characters), or when
-    they share at least ``TOKEN_OVERLAP`` of the words of the longer one.
+    the draft has every figure of the gold and they share at least ``TOKEN_OVERLAP`` of the words of the longer one.
     """
     d, g = _key(draft_text), _key(gold_text)
     if not d or not g:
         return False
     if g in d or (len(d) >= MIN_CONTAINED and d in g):
         return True
+    if not set(_FIGURE.findall(g)) <= set(_FIGURE.findall(d)):
+        return False  # another figure ("80%" for "95%", "2030" for "2025") is another target
     dw, gw = set(_WORD.findall(d)), set(_WORD.findall(g))
     return len(dw & gw) / max(len(dw), len(gw)) >= TOKEN_OVERLAP
 
@@ -241,9 +243,8 @@ def score_draft(
     unlinked = []
     for i, pair in enumerate(pairs):
         wanted = [normalise(s).casefold() for s in pair.get("results", [])]
-        texts = [
-            normalise(r.get("text") or "").casefold() for t in matched[pair["target"]] for r in t.get("results", []) or []
-        ]
+        results = [r for t in matched[pair["target"]] for r in t.get("results", []) or []]
+        texts = [normalise(r.get("text") or "").casefold() for r in results]
         if not any(w and w in text for w in wanted for text in texts):
             unlinked.append(i)
 
