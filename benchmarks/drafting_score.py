@@ -21,6 +21,9 @@ its ``text`` and ``results`` (each a ``text``). ``score_draft`` reports, for one
 - ``sentences``: how many texts were quoted; ``verbatim``: whether every one is found in some archive file, and
   ``verbatim_share`` the share that is; ``seconds`` is left for the caller (drafting time).
 
+A share over nothing is 0 on the draft's side (no quoted text: on_topic, placement, verbatim) and 1 on the gold's
+(a subject without targets or pairs). ``section_roles_of`` reads ``section_roles`` from a template's ``roles``.
+
 Texts are compared after NFC normalisation with runs of whitespace made one space; target and result matching
 also ignores case. Paragraphs without ``sentences`` (an LLM paragraph) quote nothing, so they score nothing.
 """
