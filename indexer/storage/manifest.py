@@ -12,7 +12,7 @@ from indexer import __version__
 from indexer.config import ChunkingSettings
 from indexer.errors import IndexMismatch
 
-CHUNKER_VERSION = "structure-v4"
+CHUNKER_VERSION = "structure-v5"  # v5: one section role per chunk
 
 
 def chunker_signature(chunking: ChunkingSettings) -> str:

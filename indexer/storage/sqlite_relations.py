@@ -130,9 +130,9 @@ class SQLiteRelations:
         ids = list(dict.fromkeys(doc_ids))
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
             rows = self.conn.execute(
-                f"SELECT doc_id, effective_date, expiry_date FROM documents WHERE doc_id IN ({','.join('?' * len(part))})",
-                part,
+                f"SELECT doc_id, effective_date, expiry_date FROM documents WHERE doc_id IN ({marks})", part
             )
             out.update({r[0]: (r[1], r[2]) for r in rows})
         return out

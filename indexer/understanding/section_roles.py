@@ -133,9 +133,9 @@ def heading_role(line: str, doc_type: str | None = None) -> SectionRole:
         return R.DIRECTIONS
     # The role named first wins ("Kết quả đạt được, hạn chế" → results), except that context yields to any
     # other ("Quan điểm, mục tiêu" → targets); equal starts go by table order.
-    named = [(m.start(), i, role) for i, (role, m) in enumerate(found) if role is not R.CONTEXT] or [
-        (m.start(), i, role) for i, (role, m) in enumerate(found)
-    ]
+    named: list[tuple[int, int, SectionRole]] = [
+        (m.start(), i, role) for i, (role, m) in enumerate(found) if role is not R.CONTEXT
+    ] or [(m.start(), i, role) for i, (role, m) in enumerate(found)]
     role = min(named)[2]
     if role is R.TASKS and doc_type and fold(doc_type.lower()) in _REPORT_TYPES:
         return R.DIRECTIONS

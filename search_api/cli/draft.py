@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
-from indexer.errors import IndexerError
+from indexer.errors import ThammuuError
 from indexer.storage.filters import SearchFilter
 from search_api.cli.common import IndexOpt, err, fail, out, settings_for
 
@@ -23,6 +24,12 @@ def draft_cmd(
         Path | None, typer.Option("--out", "-o", help="Write .docx or .md (else print Markdown).")
     ] = None,
     mode: Annotated[str, typer.Option(help="extractive (offline) or llm (THAMMUU_LLM__BASE_URL).")] = "extractive",
+    subject: Annotated[
+        str | None, typer.Option(help="Number of the reviewed document, any variant ('05-NQ/TU', 'NQ 05').")
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help="Only documents of this unit.")] = None,
+    period_from: Annotated[str | None, typer.Option("--from", help="Period start (YYYY-MM-DD).")] = None,
+    period_to: Annotated[str | None, typer.Option("--to", help="Period end (YYYY-MM-DD).")] = None,
     index: IndexOpt = None,
 ) -> None:
     """Draft a report whose every paragraph cites the indexed documents it comes from."""
@@ -33,7 +40,7 @@ def draft_cmd(
     from search_api.drafting.llm import LlmDrafter, LlmUnavailable, chat_model
     from search_api.drafting.markdown_export import to_markdown
     from search_api.drafting.service import DraftRequest, DraftService
-    from search_api.drafting.templates import TemplateError, TemplateRegistry
+    from search_api.drafting.templates import TemplateRegistry
 
     if mode not in ("extractive", "llm"):
         fail(ValueError("mode must be extractive or llm"))
@@ -46,11 +53,17 @@ def draft_cmd(
         embedder = create_embedder(settings)
         llm = LlmDrafter(chat_model(settings.llm), embedder) if mode == "llm" else None
         service = DraftService(HybridRetriever(idx, embedder, settings), templates, llm)
-        request = DraftRequest(template=template, topic=topic, language=language, mode=mode)  # type: ignore[arg-type]
+        period = {"from": period_from, "to": period_to} if period_from or period_to else None
+        request = DraftRequest.model_validate(
+            {"template": template, "topic": topic, "language": language, "mode": mode, "subject": subject,
+             "unit": unit, "period": period}
+        )  # fmt: skip
         # The local operator owns the index files: every level is visible, as in `thammuu search`.
         draft = service.draft(request, SearchFilter(), lambda rows: rows, "local")
-    except (IndexerError, TemplateError, LlmUnavailable) as exc:
+    except (ThammuuError, LlmUnavailable) as exc:
         fail(exc)
+    except ValidationError as exc:
+        fail(ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())))
     except KeyError:
         fail(ValueError(f"no template {template!r}; available: {', '.join(t.key for t in templates.all())}"))
     finally:

@@ -1,4 +1,10 @@
-"""Offline extractive drafter: per section, salient non-redundant verbatim sentences (MMR), cited per paragraph."""
+"""Offline extractive drafter: per section, salient non-redundant verbatim sentences of the accepted roles, cited.
+
+No sentence is embedded while drafting: a sentence's relevance is its passage's stored vector against the
+section's queries (topic plus each hint, embedded once per draft), plus how many of the topic's and hints' words
+it carries; redundancy is word overlap with what is already chosen (maximal marginal relevance). A draft therefore
+costs a handful of query embeddings whatever the size of the index.
+"""
 
 from __future__ import annotations
 
@@ -7,121 +13,111 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.interfaces import Embedder
 from indexer.storage.records import ChunkRecord
+from indexer.understanding.text import fold, tokenize
 from search_api.drafting.models import DraftSection, Paragraph
 from search_api.drafting.sentences import citation_for, split_sentences
+from search_api.drafting.targets import has_figure
 from search_api.drafting.templates import SectionSpec
 
 logger = logging.getLogger(__name__)
 
+LEXICAL_WEIGHT = 0.35  # share of the topic's and hints' words a sentence carries, against passage similarity
+FIGURE_BONUS = 0.03  # results and limitations sections prefer sentences stating figures
+REDUNDANT = 0.6  # word overlap (Jaccard) above which a sentence repeats one already chosen
+
 
 @dataclass
 class Candidate:
-    """A sentence of a retrieved chunk, with where it sits."""
+    """A sentence of an accepted passage, with where it sits and how relevant it is."""
 
     text: str
     row: ChunkRecord
     offset: int
-    rank: int  # rank of its chunk in retrieval
+    score: float = 0.0
+    words: frozenset[str] = frozenset()
 
 
 @dataclass
-class SentenceCache:
-    """Sentence vectors shared by the sections of one draft (the same chunk often serves several sections)."""
+class DraftContext:
+    """What the sections of one draft share: passage relevance inputs and the sentences already used."""
 
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    doc_order: dict[str, int] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
 
 
-def mmr(query: np.ndarray, vectors: np.ndarray, k: int, lam: float = 0.7, prior: np.ndarray | None = None) -> list[int]:
-    """Maximal marginal relevance: indices of k rows relevant to ``query`` and unlike those already picked."""
-    if len(vectors) == 0 or k <= 0:
-        return []
-    relevance = vectors @ query
-    if prior is not None:
-        relevance = relevance + prior
-    chosen: list[int] = []
-    max_sim = np.full(len(vectors), -np.inf)
-    for _ in range(min(k, len(vectors))):
-        redundancy = np.where(np.isfinite(max_sim), max_sim, 0.0)
-        scores = lam * relevance - (1.0 - lam) * redundancy
-        scores[chosen] = -np.inf
-        best = int(np.argmax(scores))
-        chosen.append(best)
-        max_sim = np.maximum(max_sim, vectors @ vectors[best])
-    return chosen
+def words(text: str) -> frozenset[str]:
+    """Folded content syllables of a text (for overlap and redundancy)."""
+    return frozenset(fold(t) for t in tokenize(text) if len(t) > 1 and not t.isdigit())
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 class ExtractiveDrafter:
-    """Writes a section from the retrieved chunks' own sentences; every paragraph cites the chunk it quotes."""
-
-    def __init__(self, embedder: Embedder, max_candidates: int = 80, near_duplicate: float = 0.92) -> None:
-        self.embedder = embedder
-        self.max_candidates = max_candidates
-        self.near_duplicate = near_duplicate
-
-    def candidates(self, rows: list[ChunkRecord], cache: SentenceCache) -> list[Candidate]:
-        """Sentences of the rows in retrieval order, without exact repeats or sentences used by earlier sections."""
-        seen: set[str] = set()
-        out: list[Candidate] = []
-        for rank, row in enumerate(rows):
-            for offset, sentence in split_sentences(row.text):
-                if sentence in seen or sentence in cache.used:
-                    continue
-                seen.add(sentence)
-                out.append(Candidate(sentence, row, offset, rank))
-                if len(out) >= self.max_candidates:
-                    return out
-        return out
+    """Writes a section from its accepted passages' own sentences; every paragraph cites the chunk it quotes."""
 
     def write_section(
-        self, spec: SectionSpec, topic: str, rows: list[ChunkRecord], cache: SentenceCache | None = None
+        self,
+        spec: SectionSpec,
+        rows: list[ChunkRecord],
+        queries: np.ndarray,
+        query_words: frozenset[str],
+        ctx: DraftContext,
     ) -> DraftSection:
-        """The section: chosen sentences grouped by document then position, one paragraph per cited chunk."""
-        cache = cache or SentenceCache()
-        cands = self.candidates(rows, cache)
-        if not cands:
-            return DraftSection(heading=spec.heading, paragraphs=[])
-        missing = [c.text for c in cands if c.text not in cache.vectors]
-        if missing:
-            vecs = self.embedder.embed_documents(missing)  # one batch per section
-            cache.vectors.update(zip(missing, vecs, strict=True))
-        matrix = np.stack([cache.vectors[c.text] for c in cands]).astype(np.float32)
-        # Relevance = half the topic, half the closest of the section's hints (so "hạn chế" sections quote
-        # shortcomings of the topic, not its results), plus a small head start for better-ranked chunks.
-        queries = self.embedder.embed_queries([topic, *spec.hints])
-        hint_sim = (matrix @ queries[1:].T).max(axis=1)
-        prior = 0.5 * hint_sim - np.array([0.01 * c.rank for c in cands], dtype=np.float32)
-        picked: list[int] = []
-        for i in mmr(0.5 * queries[0], matrix, len(cands), prior=prior):
-            if len(picked) >= spec.sentences:
+        """The section from ``rows`` (already of the roles it accepts), ``queries`` its query vectors (topic plus
+        hints). Sentences grouped by document (in the draft's document order), then position; one paragraph per
+        cited chunk."""
+        cands = self._candidates(rows, queries, query_words, ctx, figures=_wants_figures(spec))
+        chosen: list[Candidate] = []
+        for c in sorted(cands, key=lambda c: -c.score):
+            if len(chosen) >= spec.sentences:
                 break
-            if picked and float(np.max(matrix[picked] @ matrix[i])) >= self.near_duplicate:
-                continue  # the same sentence in another document (quoted resolutions repeat verbatim)
-            picked.append(i)
-        chosen = [cands[i] for i in picked]
+            if any(jaccard(c.words, d.words) >= REDUNDANT for d in chosen):
+                continue  # the same sentence in another document (reports repeat resolutions verbatim)
+            chosen.append(c)
         for c in chosen:
-            cache.used.add(c.text)
-        return DraftSection(heading=spec.heading, paragraphs=self._paragraphs(chosen))
+            ctx.used.add(c.text)
+        return DraftSection(heading=spec.heading, paragraphs=self._paragraphs(chosen, ctx.doc_order))
 
     @staticmethod
-    def _paragraphs(chosen: list[Candidate]) -> list[Paragraph]:
-        """Group by document (in order of its best chunk), then chunk position; one paragraph per chunk."""
-        doc_rank: dict[str, int] = {}
-        for c in sorted(chosen, key=lambda c: c.rank):
-            doc_rank.setdefault(c.row.doc_id, c.rank)
-        ordered = sorted(chosen, key=lambda c: (doc_rank[c.row.doc_id], c.row.ordinal, c.offset))
+    def _candidates(
+        rows: list[ChunkRecord], queries: np.ndarray, query_words: frozenset[str], ctx: DraftContext, *, figures: bool
+    ) -> list[Candidate]:
+        out: list[Candidate] = []
+        seen: set[str] = set()
+        for row in rows:
+            vec = ctx.vectors.get(row.chunk_id)
+            passage = float(np.max(queries @ vec)) if vec is not None and len(queries) else 0.0
+            for offset, sentence in split_sentences(row.text):
+                if sentence in seen or sentence in ctx.used:
+                    continue
+                seen.add(sentence)
+                w = words(sentence)
+                lexical = len(w & query_words) / len(query_words) if query_words else 0.0
+                score = passage + LEXICAL_WEIGHT * lexical + (FIGURE_BONUS if figures and has_figure(sentence) else 0.0)
+                out.append(Candidate(sentence, row, offset, score, w))
+        return out
+
+    @staticmethod
+    def _paragraphs(chosen: list[Candidate], doc_order: dict[str, int]) -> list[Paragraph]:
+        """Group by document (the draft's order: subject, then the others oldest first), then chunk position."""
+        ordered = sorted(chosen, key=lambda c: (doc_order.get(c.row.doc_id, len(doc_order)), c.row.ordinal, c.offset))
         paragraphs: list[Paragraph] = []
         current: int | None = None
         for c in ordered:
-            cid = c.row.chunk_id
-            if cid != current:
+            if c.row.chunk_id != current:
                 paragraphs.append(
                     Paragraph(text=c.text, citations=[citation_for(c.row)], supported=True, sentences=[c.text])
                 )
-                current = cid
+                current = c.row.chunk_id
             else:
                 paragraphs[-1].text += " " + c.text
                 paragraphs[-1].sentences.append(c.text)
         return paragraphs
+
+
+def _wants_figures(spec: SectionSpec) -> bool:
+    return any(r in ("results", "limitations") for r in spec.roles)

@@ -52,11 +52,30 @@ class Paragraph(BaseModel):
     sentences: list[str] = Field(default_factory=list, description="Extractive: the verbatim source sentences.")
 
 
+class TargetResult(BaseModel):
+    """A verbatim sentence of a report that states a result on a target's indicator, with its citation."""
+
+    text: str
+    citation: Citation
+
+
+class TargetRow(BaseModel):
+    """One quantitative target of the subject (verbatim) and the reported results linked to it; ``results`` is
+    empty when no source reports on it (staff fill the row in)."""
+
+    text: str
+    citation: Citation
+    results: list[TargetResult] = Field(default_factory=list)
+
+
 class DraftSection(BaseModel):
     """A numbered section of the report, with the level of what it draws on (so a stream can mark it at once)."""
 
     heading: str
     paragraphs: list[Paragraph] = Field(default_factory=list)
+    targets: list[TargetRow] = Field(
+        default_factory=list, description="The targets table, in the section that holds it (see Draft.targets)."
+    )
     classification: Level = Field(
         Classification.UNCLASSIFIED,
         description="Highest level among the passages this section quotes (extractive) or was written from (LLM).",
@@ -83,22 +102,6 @@ class DraftSection(BaseModel):
             for c in p.citations:
                 seen.setdefault(c.chunk_id, c)
         return list(seen.values())
-
-
-class TargetResult(BaseModel):
-    """A verbatim sentence of a report that states a result on a target's indicator, with its citation."""
-
-    text: str
-    citation: Citation
-
-
-class TargetRow(BaseModel):
-    """One quantitative target of the subject (verbatim) and the reported results linked to it; ``results`` is
-    empty when no source reports on it (staff fill the row in)."""
-
-    text: str
-    citation: Citation
-    results: list[TargetResult] = Field(default_factory=list)
 
 
 class SubjectInfo(BaseModel):

@@ -9,7 +9,6 @@ level (a stream can mark classified text as it arrives); the draft's is the high
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import uuid
@@ -18,41 +17,34 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+import numpy as np
 
 from indexer.models import Classification
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
 from indexer.storage.records import ChunkRecord
-from search_api.drafting.extractive import ExtractiveDrafter, SentenceCache
+from search_api.drafting.composition import (
+    gap_paragraph,
+    narrowed,
+    rank_rows,
+    subject_info,
+    subject_title,
+    table_citations,
+    targets_table,
+)
+from search_api.drafting.extractive import DraftContext, ExtractiveDrafter, words
 from search_api.drafting.llm import LlmDrafter
-from search_api.drafting.models import Draft, DraftMode, DraftSection, Source
-from search_api.drafting.passages import Guard, retrieve_passages
+from search_api.drafting.models import Draft, DraftSection, Source
+from search_api.drafting.passages import Guard, in_language, read_pool, relevant_documents
+from search_api.drafting.request import DraftRequest, Period
+from search_api.drafting.subject import gather, resolve_subject
 from search_api.drafting.templates import Template, TemplateRegistry
-from search_api.schemas import SearchFilters
+
+__all__ = ["DraftRequest", "DraftService", "DraftStore", "Period"]
 
 logger = logging.getLogger(__name__)
 
 Recorder = Callable[[Draft], None]
-
-
-class DraftRequest(BaseModel):
-    """What to draft: a template, a topic, optional filters, language and mode."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    template: str = Field(
-        min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["bao-cao-so-ket"]
-    )
-    topic: str = Field(
-        min_length=2,
-        max_length=500,
-        pattern=r"\w",  # at least one letter or digit: a topic of spaces or invisible marks is no topic
-        examples=["chuyển đổi số trong cơ quan đảng"],
-    )
-    filters: SearchFilters = Field(default_factory=SearchFilters)
-    language: str = Field("vi", pattern="^(vi|en|bn)$")
-    mode: DraftMode = "extractive"
 
 
 class DraftStore:
@@ -115,7 +107,7 @@ class DraftService:
     ) -> None:
         self.retriever = retriever
         self.templates = templates
-        self.extractive = ExtractiveDrafter(retriever.embedder)
+        self.extractive = ExtractiveDrafter()
         self.llm = llm
         self.store = store or DraftStore()
         self.k = passages_per_section
@@ -125,60 +117,89 @@ class DraftService:
 
         ``owner`` is the caller's immutable principal id (``Principal.id``, not its name). ``flt`` must already
         be narrowed to the caller (``flt.with_access``) and ``guard`` drops any row the caller may not see.
-        Raises KeyError for an unknown template and LlmUnavailable for 'llm' without one.
+        Raises UnknownTemplate, UnknownSubject (422: unknown and hidden alike) and LlmUnavailable.
         """
         from search_api.drafting.llm import LlmUnavailable
 
         template = self.templates.get(request.template, request.language)
         if request.mode == "llm" and self.llm is None:
             raise LlmUnavailable("LLM drafting is off: set THAMMUU_LLM__BASE_URL to an OpenAI-compatible endpoint")
+        access = flt.access_only()
+        subject = resolve_subject(self.retriever, request.subject, access) if request.subject else None
+        scoped = narrowed(flt, request)
+        # The extractive drafter quotes verbatim: a Vietnamese report quotes Vietnamese documents unless the
+        # caller chose languages; the LLM drafter may read any language and write the template's.
+        reading = in_language(scoped, template.language) if request.mode != "llm" else scoped
+        queries = self._queries(request.topic, template)
+        if subject is not None:
+            scope = gather(self.retriever, subject, request.topic, reading, access)
+            doc_ids: list[str] = list(scope.about)
+        else:
+            doc_ids = relevant_documents(self.retriever, request.topic, queries[0], reading)
+            if not doc_ids and reading is not scoped:
+                reading = scoped
+                doc_ids = relevant_documents(self.retriever, request.topic, queries[0], reading)
+        pool = read_pool(self.retriever, doc_ids, access if subject is not None else reading, guard)
         draft = Draft(
             id=uuid.uuid4().hex[:16],
             template=template.id,
             language=template.language,
             mode=request.mode,
             topic=request.topic,
-            title=f"{template.subject_prefix} {request.topic}".strip(),
+            title=f"{template.subject_prefix} {subject_title(subject) or request.topic}".strip(),
             owner=owner,
             blocks=_blocks(template, date.today()),
+            subject=subject_info(subject, list(pool.doc_order)),
         )
         yield "start", {"id": draft.id, "template": template.id, "sections": len(template.sections)}
-        cache = SentenceCache()
-        rows_by_chunk: dict[int, ChunkRecord] = {}
-        # The extractive drafter quotes verbatim: a Vietnamese report quotes Vietnamese documents unless the
-        # caller chose languages or none are found; the LLM drafter may read any language and write the template's.
-        same_language = (
-            dataclasses.replace(flt, languages=(template.language,))
-            if request.mode != "llm" and not flt.languages
-            else flt
-        )
+        ctx = DraftContext(vectors=pool.vectors, doc_order=pool.doc_order)
+        rows_by_chunk = {r.chunk_id: r for r in pool.rows}
+        topic_words = words(request.topic)
+        offset = 1
         for spec in template.sections:
-            rows = retrieve_passages(self.retriever, request.topic, spec.hints, same_language, guard, k=self.k)
-            if not rows and same_language is not flt:
-                rows = retrieve_passages(self.retriever, request.topic, spec.hints, flt, guard, k=self.k)
-            for r in rows:
-                rows_by_chunk[r.chunk_id] = r
+            rows = pool.with_roles(spec.roles)
+            section_queries = queries[offset : offset + len(spec.hints)]
+            offset += len(spec.hints)
+            qvecs = np.vstack([queries[:1], section_queries])
             section: DraftSection
             if request.mode == "llm" and self.llm is not None:
-                section = self.llm.write_section(template, spec, request.topic, rows)
+                ranked = rank_rows(rows, qvecs, pool.vectors)[: self.k]
+                section = self.llm.write_section(template, spec, request.topic, ranked)
+                read = ranked
             else:
-                section = self.extractive.write_section(spec, request.topic, rows, cache)
-            cited = [rows_by_chunk[c.chunk_id] for c in section.citations]
-            section.classification = highest_level(rows if request.mode == "llm" else cited)
+                hint_words = frozenset().union(*(words(h) for h in spec.hints))
+                section = self.extractive.write_section(spec, rows, qvecs, topic_words | hint_words, ctx)
+                read = [rows_by_chunk[c.chunk_id] for c in section.citations]
+            if spec.targets and subject is not None:
+                section.targets = targets_table(pool, subject.doc_id)
+                read = read + [rows_by_chunk[c.chunk_id] for c in table_citations(section.targets)]
+                draft.targets = section.targets
+            if not section.paragraphs and not section.targets:
+                section.paragraphs = [gap_paragraph(template.gap_text)]
+                draft.gaps.append(spec.heading)
+            section.classification = highest_level(read)
             draft.sections.append(section)
             yield "section", section
         draft.sources = sources_of(draft, rows_by_chunk)
         draft.classification = max((s.classification for s in draft.sections), default=Classification.UNCLASSIFIED)
         self.store.put(draft)
         logger.info(
-            "draft %s (%s, %s): %d documents cited, classification %s",
+            "draft %s (%s, %s): %d documents in scope, %d cited, %d targets, %d gaps, classification %s",
             draft.id,
             template.key,
             request.mode,
+            len(pool.doc_order),
             len(draft.sources),
+            len(draft.targets),
+            len(draft.gaps),
             draft.classification.label,
         )
         yield "done", draft
+
+    def _queries(self, topic: str, template: Template) -> np.ndarray:
+        """The topic, then topic-plus-hint for every hint of every section, embedded in one call."""
+        texts = [topic, *(f"{topic} {h}" for spec in template.sections for h in spec.hints)]
+        return np.asarray(self.retriever.embedder.embed_queries(texts), dtype=np.float32)
 
     def draft(self, request: DraftRequest, flt: SearchFilter, guard: Guard, owner: str) -> Draft:
         """The whole draft at once (see ``stream``)."""

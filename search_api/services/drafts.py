@@ -60,6 +60,8 @@ class DraftsService:
                 if name == "done":
                     filters = body.filters.model_dump(mode="json", exclude_defaults=True)
                     query = f"[{body.template}/{body.mode}] {body.topic}"
+                    if body.subject:
+                        query += f" (subject {body.subject})"
                     doc_ids = [s.doc_id for s in payload.sources]
                     self.audit(principal, "drafts", query, filters, payload.cited_chunk_ids(), doc_ids)
                 yield name, payload
