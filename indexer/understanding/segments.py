@@ -47,7 +47,25 @@ _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("heading", re.compile(r"#+\s+")),
 )
 _SENTENCE_END = re.compile(r"[.!?](?:/\.)?\s+(?=[“\"(]?[^\W\d_])")
-_ABBREVIATIONS = {"no", "tp", "ths", "ts", "pgs", "gs", "mr", "ms", "mrs", "dr", "st", "kt", "tm", "tl", "q", "v.v", "art"}
+_ABBREVIATIONS = {
+    "no",
+    "tp",
+    "ths",
+    "ts",
+    "pgs",
+    "gs",
+    "mr",
+    "ms",
+    "mrs",
+    "dr",
+    "st",
+    "kt",
+    "tm",
+    "tl",
+    "q",
+    "v.v",
+    "art",
+}
 
 
 @dataclass(frozen=True)
@@ -108,7 +126,7 @@ def _zones(text: str, lines: list[tuple[int, int]]) -> tuple[int, int, int, int]
     title = heading + 1 if heading is not None else 0
     preamble = title
     if heading is not None:
-        chars = 0
+        chars, ended = 0, False
         for i in range(title, min(n, title + 9)):
             line = text[lines[i][0] : lines[i][1]].lstrip("#* ").strip()
             if _RULE.match(line):
@@ -117,8 +135,9 @@ def _zones(text: str, lines: list[tuple[int, int]]) -> tuple[int, int, int, int]
                 title = i + 1  # a rule right under the heading
                 preamble = title
                 continue
-            if _TITLE_STOP.match(line) or (i > title and _TITLE_NUMBER_LINE.match(line)) or chars > 700:
+            if _TITLE_STOP.match(line) or chars > 700 or (i > title and _TITLE_NUMBER_LINE.match(line) and ended):
                 break
+            ended = line.isupper() or line.endswith((".", ";", ":"))
             chars += len(line)
             preamble = i + 1
     body = next((i for i in range(preamble, n) if _BODY_START.match(text[lines[i][0] : lines[i][1]])), None)
