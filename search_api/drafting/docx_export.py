@@ -20,7 +20,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from search_api.drafting.markdown_export import source_line
-from search_api.drafting.models import Draft
+from search_api.drafting.models import Draft, TargetRow
+from search_api.drafting.table_labels import labels_for
 
 FONT = "Times New Roman"
 SIZE = Pt(14)
@@ -76,6 +77,24 @@ def _mark(doc: DocxDocument, marking: str) -> None:
     props.keywords = f"{marking}; độ mật: {marking}"
 
 
+def _targets_table(doc: DocxDocument, rows: list[TargetRow], language: str) -> None:
+    """A real Word table: one row per target (cited), its reported results (each cited) or the empty marker."""
+    lab = labels_for(language)
+    table = doc.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ("TT", lab.target, lab.result), strict=True):
+        _line(cell, text, size=SMALL, bold=True, first=True)
+    for i, row in enumerate(rows, 1):
+        num, target, result = table.add_row().cells
+        _line(num, str(i), size=SMALL, first=True)
+        _line(target, f"{row.text} {row.citation.label}", size=SMALL, first=True)
+        if not row.results:
+            _line(result, lab.missing, size=SMALL, italic=True, first=True)
+        for j, r in enumerate(row.results):
+            _line(result, f"{r.text} {r.citation.label}", size=SMALL, first=j == 0)
+    doc.add_paragraph()
+
+
 def to_docx(draft: Draft) -> bytes:
     """The draft as DOCX bytes (python-docx); opens in Word and LibreOffice."""
     doc = Document()
@@ -113,6 +132,9 @@ def to_docx(draft: Draft) -> bytes:
             para.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
             para.paragraph_format.first_line_indent = Cm(1.0)
             para.paragraph_format.space_after = Pt(6)
+            if p.gap:
+                _font(para.add_run(p.text), SIZE, italic=True)
+                continue
             _font(para.add_run(p.text + " "), SIZE)
             cite = para.add_run(" ".join(c.label for c in p.citations))
             _font(cite, SMALL, italic=True)
@@ -120,6 +142,8 @@ def to_docx(draft: Draft) -> bytes:
                 flag = para.add_run(f" [chưa được kiểm chứng / unsupported: {p.note}]")
                 _font(flag, SMALL, bold=True)
                 flag.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+        if sec.targets:
+            _targets_table(doc, sec.targets, draft.language)
 
     if draft.sources:
         _line(doc, str(b.get("sources_heading", "Tài liệu trích dẫn")), bold=True).paragraph_format.space_before = Pt(

@@ -7,7 +7,8 @@ Once at the top is enough for that; the marking is not repeated at the end.
 
 from __future__ import annotations
 
-from search_api.drafting.models import Draft
+from search_api.drafting.models import Draft, TargetRow
+from search_api.drafting.table_labels import labels_for
 
 
 def source_line(i: int, number: str | None, title: str | None, issuer: str | None, issued: str | None) -> str:
@@ -16,6 +17,20 @@ def source_line(i: int, number: str | None, title: str | None, issuer: str | Non
         title = title[:159].rsplit(" ", 1)[0] + "…"
     parts = [p for p in (number, title, issuer, issued) if p]
     return f"{i}. " + " — ".join(dict.fromkeys(parts))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _targets_table(rows: list[TargetRow], language: str) -> list[str]:
+    """The targets table as a Markdown table: target (cited), reported results (each cited) or the marker."""
+    lab = labels_for(language)
+    out = [f"| # | {lab.target} | {lab.result} |", "|---:|---|---|"]
+    for i, row in enumerate(rows, 1):
+        results = "<br>".join(f"{_cell(r.text)} {r.citation.label}" for r in row.results) or f"*{lab.missing}*"
+        out.append(f"| {i} | {_cell(row.text)} {row.citation.label} | {results} |")
+    return [*out, ""]
 
 
 def to_markdown(draft: Draft) -> str:
@@ -33,9 +48,14 @@ def to_markdown(draft: Draft) -> str:
         if not section.paragraphs:
             lines += ["*(không tìm thấy tư liệu phù hợp / no matching passages)*", ""]
         for p in section.paragraphs:
+            if p.gap:
+                lines += [f"*{p.text}*", ""]
+                continue
             cites = " ".join(c.label for c in p.citations)
             flag = "" if p.supported else f" **[chưa được kiểm chứng / unsupported: {p.note}]**"
             lines += [f"{p.text} {cites}{flag}".strip(), ""]
+        if section.targets:
+            lines += _targets_table(section.targets, draft.language)
     if draft.sources:
         lines += [f"### {b.get('sources_heading', 'Tài liệu trích dẫn')}", ""]
         for i, s in enumerate(draft.sources, 1):

@@ -50,6 +50,7 @@ class Paragraph(BaseModel):
     supported: bool = True
     note: str = Field("", description="Why a paragraph is unsupported (wrong or missing citation).")
     sentences: list[str] = Field(default_factory=list, description="Extractive: the verbatim source sentences.")
+    gap: bool = Field(False, description="The placeholder of a section no source supports (quotes nothing).")
 
 
 class TargetResult(BaseModel):

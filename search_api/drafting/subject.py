@@ -67,9 +67,14 @@ def resolve_subject(retriever: HybridRetriever, subject: str, access: SearchFilt
     return min(docs, key=rank)
 
 
-def cites(text: str, keys: set[str]) -> bool:
-    """Whether a text mentions the subject's number (as a full number, not a bare "NQ 05")."""
-    return bool(keys & set(find_numbers(text)))
+HEAD_CHARS = 500  # a report names what it reports on in its title, within its opening lines
+
+
+def is_about(doc: DocumentRecord, keys: set[str]) -> bool:
+    """Whether a document is about the subject by its own title: the subject's number (a full number, not a
+    bare "NQ 05") in its title or opening lines. A document that cites it in passing further down is not."""
+    head = f"{doc.title or ''}\n{doc.text[:HEAD_CHARS]}"
+    return bool(keys & set(find_numbers(head)))
 
 
 def gather(
@@ -103,7 +108,7 @@ def gather(
         if row is None or row.doc_id in about:
             continue
         doc = store.document(row.doc_id, flt)
-        if doc is not None and cites(doc.text, keys):
+        if doc is not None and is_about(doc, keys):
             about.setdefault(row.doc_id, None)
     logger.info("subject %s: %d documents about it", subject.number, len(about))
     return SubjectScope(subject, tuple(about))
