@@ -1,13 +1,10 @@
-"""Sentence splitting for the extractive drafter: verbatim offsets, headings and fragments dropped; MMR."""
+"""Sentence splitting for the extractive drafter: verbatim offsets, headings and fragments dropped."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from indexer.storage.records import ChunkRecord
-from search_api.drafting.extractive import mmr
 from search_api.drafting.sentences import citation_for, short_section, split_sentences
 
 TEXT = (
@@ -39,9 +36,3 @@ def test_citation_label_uses_number_and_last_section() -> None:
     assert citation_for(replace(row, number=None, section="")).label == "[x]"
     assert short_section("A › " + "x" * 100).endswith("…")
 
-
-def test_mmr_skips_redundant_rows() -> None:
-    vectors = np.array([[1.0, 0.0], [0.999, 0.0447], [0.6, 0.8]], dtype=np.float32)
-    query = np.array([0.9, 0.436], dtype=np.float32)
-    assert mmr(query, vectors, 2, lam=0.5) == [1, 2]  # its near twin (row 0) is skipped
-    assert mmr(query, vectors, 2, lam=1.0) == [1, 0]

@@ -21,12 +21,24 @@ def test_all_shipped_templates_load() -> None:
     assert {f"{t}.vi" for t in REQUIRED} <= keys
     assert {"bao-cao-so-ket.en", "bao-cao-so-ket.bn"} <= keys
     so_ket = registry.get("bao-cao-so-ket")
-    assert [s.heading.split(".")[0] for s in so_ket.sections] == ["I", "II", "III", "IV", "V"]
+    assert [s.heading.split(".")[0] for s in so_ket.sections] == ["I", "II", "III", "IV", "V", "VI", "VII"]
+    assert [[r.value for r in s.roles] for s in so_ket.sections] == [
+        ["context"],
+        ["leadership"],
+        ["results"],
+        ["limitations"],
+        ["lessons"],
+        ["directions"],
+        ["recommendations"],
+    ]
+    assert [s.targets for s in so_ket.sections] == [False, False, True, False, False, False, False]
     assert so_ket.motto == ["ĐẢNG CỘNG SẢN VIỆT NAM"]
     assert registry.get("to-trinh").motto == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
     for t in registry.all():
         assert t.recipients and t.number and "{date}" in t.place_date
-        assert all(s.hints and s.prompt for s in t.sections)
+        assert all(s.hints and s.prompt and s.roles for s in t.sections)
+        assert len(t.gap_text) >= 5
+        assert sum(s.targets for s in t.sections) <= 1, t.key  # one targets table at most
 
 
 def test_language_falls_back_to_vietnamese() -> None:
@@ -62,6 +74,23 @@ def test_unknown_section_field_and_missing_prompt_are_reported(tmp_path: Path) -
         load_template(_copy_with(tmp_path, mutate))
     message = str(err.value)
     assert "sections.0.hintz" in message and "sections.1.prompt" in message
+
+
+def test_section_roles_are_required_and_known(tmp_path: Path) -> None:
+    path = _copy_with(tmp_path, lambda d: d["sections"][1].pop("roles"))
+    with pytest.raises(TemplateError, match=r"sections\.1\.roles"):
+        load_template(path)
+    for bad in ([], ["no-such-role"], [""]):
+        path = _copy_with(tmp_path, lambda d, bad=bad: d["sections"][3].update(roles=bad))
+        with pytest.raises(TemplateError, match=r"sections\.3\.roles"):
+            load_template(path)
+
+
+def test_gap_text_is_required(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match="gap_text"):
+        load_template(_copy_with(tmp_path, lambda d: d.pop("gap_text")))
+    with pytest.raises(TemplateError, match="gap_text"):
+        load_template(_copy_with(tmp_path, lambda d: d.update(gap_text="x")))
 
 
 def test_adding_a_template_needs_no_code(tmp_path: Path) -> None:
