@@ -37,10 +37,11 @@ from indexer.storage.index import Index
 from indexer.storage.manifest import CHUNKER_VERSION, chunker_signature
 from indexer.understanding.classification import merge_metadata
 from indexer.understanding.identity import identify
+from indexer.understanding.validity_facts import state_relations
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = f"p1/{CHUNKER_VERSION}"
+PIPELINE_VERSION = f"p2/{CHUNKER_VERSION}"  # p2: effective dates and relations
 FLUSH_CHUNKS = DEFAULT_FLUSH_CHUNKS  # the default of Settings.indexing.flush_chunks, which the pipeline uses
 
 
@@ -247,6 +248,7 @@ class IndexPipeline:
         if identity.unit is None and unit:
             identity.unit = unit
         doc = Document(doc_id, source, content_hash, parsed.text, identity, parsed.pages, parsed.metadata)
+        state_relations(doc, metadata)
         if parsed.metadata.get("pages_needing_ocr"):
             report.warnings.append((source, f"pages {parsed.metadata['pages_needing_ocr']} need OCR"))
         chunks = self.chunker.chunk(doc)
