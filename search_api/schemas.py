@@ -96,6 +96,35 @@ class DocumentIdentityOut(BaseModel):
     classification: str = Field("unclassified", description="Classification label (MẬT, TỐI MẬT, …).")
 
 
+class ValidityOut(BaseModel):
+    """Whether a document is in force on a date, and why (judged only on documents the caller may see)."""
+
+    status: Literal["in_force", "not_yet_in_force", "replaced", "repealed", "partly_amended", "expired", "unknown"]
+    as_of: str = Field(description="The date it is judged on (YYYY-MM-DD).")
+    reason: str = ""
+    by_doc_id: str | None = Field(None, description="The document that replaced, repealed or amended it.")
+    by_number: str | None = None
+    sentence: str | None = Field(None, description="The sentence the status rests on.")
+
+
+class RelationOut(BaseModel):
+    """A relation of a document: outgoing as stated ("replaces") or incoming ("replaced_by").
+
+    ``doc_id`` links the other document when it is indexed and visible to the caller; an outgoing relation
+    to a document the caller may not see reads exactly like one to a document not indexed, and an incoming
+    relation from such a document is never listed."""
+
+    kind: str = Field(examples=["implements", "implemented_by", "replaces", "amended_by", "basis"])
+    direction: Literal["out", "in"]
+    number: str | None = None
+    doc_id: str | None = None
+    title: str | None = None
+    doc_type: str | None = None
+    issued_date: str | None = None
+    sentence: str = ""
+    scope: str | None = Field(None, description="The part concerned ('Điều 5, khoản 2'); none: the whole document.")
+
+
 class Hit(DocumentIdentityOut):
     """One passage (or, grouped, a document by its best passage)."""
 
@@ -105,6 +134,8 @@ class Hit(DocumentIdentityOut):
     pages: list[int] = Field(default_factory=list)
     snippet: str = Field("", description="Best sentences, HTML-escaped, query terms in <mark>.")
     highlights: list[str] = Field(default_factory=list, description="Words of the passage that matched the query.")
+    role: str = Field("", description="Role of the passage's section: targets, results, limitations, …")
+    validity: str | None = Field(None, description="The document's validity on the filter's as_of (today).")
 
 
 class QueryInterpretationOut(BaseModel):
@@ -140,6 +171,7 @@ class ChunkOut(BaseModel):
     section: str
     pages: list[int]
     text: str
+    role: str = Field("", description="Role of its section (targets, results, limitations, …); '' when none.")
 
 
 class DocumentOut(DocumentIdentityOut):
@@ -150,6 +182,10 @@ class DocumentOut(DocumentIdentityOut):
     unit: str | None = None
     language: str | None = None
     page_count: int = 0
+    effective_date: str | None = Field(None, description="When it takes effect (YYYY-MM-DD), if known.")
+    expiry_date: str | None = None
+    validity: ValidityOut | None = None
+    relations: list[RelationOut] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list)
     chunks: list[ChunkOut] = Field(default_factory=list)
 
@@ -185,6 +221,7 @@ class FacetsResponse(BaseModel):
     issuer: list[FacetValue]
     year: list[FacetValue]
     language: list[FacetValue]
+    validity: list[FacetValue] = Field(default_factory=list, description="Counts by validity on as_of (today).")
 
 
 class HealthResponse(BaseModel):

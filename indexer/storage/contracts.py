@@ -116,6 +116,10 @@ class DocumentStore(Protocol):
         """{"documents": n, "chunks": n}, over what ``flt`` lets through when given."""
         ...
 
+    def doc_ids_matching(self, flt: SearchFilter) -> list[str]:
+        """Ids of every document ``flt`` lets through (all of it, access included)."""
+        ...
+
     def chunk_doc_ids(self) -> dict[int, str]:
         """Every chunk id with its document id (evaluation maps passages to judged documents; no filter)."""
         ...

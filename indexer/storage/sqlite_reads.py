@@ -177,6 +177,11 @@ class SQLiteReads:
             values[name] = [(str(r[0]), int(r[1])) for r in rows]
         return FacetCounts(total, values)
 
+    def doc_ids_matching(self, flt: SearchFilter) -> list[str]:
+        """Ids of every document the filter lets through."""
+        cond, params = filter_sql(flt)
+        return [str(r[0]) for r in self.conn.execute(f"SELECT d.doc_id FROM documents d WHERE {cond}", params)]
+
     def chunk_doc_ids(self) -> dict[int, str]:
         """Every chunk id with its document id (evaluation maps passages back to judged documents)."""
         return {int(r[0]): str(r[1]) for r in self.conn.execute("SELECT chunk_id, doc_id FROM chunks")}

@@ -6,6 +6,7 @@ from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
 from search_api.schemas import FacetsResponse, FacetValue
 from search_api.security.principals import Principal
+from search_api.services.validity import validity_facet
 
 MAX_VALUES = 50
 
@@ -20,7 +21,9 @@ def facets(retriever: HybridRetriever, principal: Principal, flt: SearchFilter, 
         rows = store.chunks([c for c, _ in result.hits])
         doc_ids = tuple(dict.fromkeys(r.doc_id for r in rows.values()))
     counts = store.facet_counts(flt, doc_ids, MAX_VALUES)
+    matching = store.doc_ids_matching(flt) if doc_ids is None else list(doc_ids)
     return FacetsResponse(
         total=counts.total,
+        validity=validity_facet(store, matching, flt),
         **{name: [FacetValue(value=v, count=n) for v, n in values] for name, values in counts.values.items()},
     )

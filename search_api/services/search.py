@@ -30,6 +30,7 @@ from search_api.schemas import (
 from search_api.security.guard import R
 from search_api.security.principals import Principal
 from search_api.services.snippets import make_snippet
+from search_api.services.validity import relations, statuses
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,9 @@ class SearchService:
             ranked = [(c, s) for _, c, s in best_per_document(ranked, rows)]
         page = ranked[req.offset : need]
         hits = [self._hit(rows[c], s, result.interpretation.tokens) for c, s in page]
+        valid = statuses(self.index.store, [h.doc_id for h in hits], flt)
+        for h in hits:
+            h.validity = valid[h.doc_id].status if h.doc_id in valid else None
         interp = result.interpretation
         self.audit(
             principal,
@@ -176,6 +180,7 @@ class SearchService:
             pages=list(row.pages),
             snippet=snippet,
             highlights=highlights,
+            role=row.role,
             **_identity(row),
         )
 
@@ -193,12 +198,17 @@ class SearchService:
         chunks = self.index.store.document_chunks(doc_id)
         sections = list(dict.fromkeys(c.section for c in chunks if c.section))
         self.audit(principal, "document", "", {}, [c.chunk_id for c in chunks], [doc_id])
+        access = principal.access()
         return DocumentOut(
             place=row.place,
             term=row.term,
             unit=row.unit,
             language=row.language,
             page_count=row.page_count,
+            effective_date=row.effective_date,
+            expiry_date=row.expiry_date,
+            validity=statuses(self.index.store, [doc_id], access).get(doc_id),
+            relations=relations(self.index.store, doc_id, access),
             sections=sections,
             chunks=[
                 ChunkOut(
@@ -207,6 +217,7 @@ class SearchService:
                     section=c.section,
                     pages=list(c.pages),
                     text=c.text,
+                    role=c.role,
                 )
                 for c in chunks
             ],
