@@ -41,8 +41,9 @@ _WINDOW = 220
 
 _UNIT = r"(?:điểm|khoản|điều|chương|mục|tiểu mục|phần|phụ lục|mẫu|biểu mẫu|clause|article|chapter|appendix|point)"
 _ID = r"(?:số\s+)?(?:\d+[a-zđ]?\d*|[IVXLC]+|[a-zđ]\d?)(?:\.\d+)*(?![\w/])"
-_ITEM = rf"(?:các\s+)?{_UNIT}\s+{_ID}(?:\s*(?:,|và|đến|and|-)\s*{_ID})*"
-_SCOPE = rf"{_ITEM}(?:\s*(?:,|;|và|and)?\s*(?:của\s+|of\s+)?{_ITEM})*"
+_SEP = r"(?:\s*[,;-]\s*|\s+(?:và|đến|and)\s+)"
+_ITEM = rf"(?:các\s+)?{_UNIT}\s+{_ID}(?:{_SEP}{_ID})*"
+_SCOPE = rf"{_ITEM}(?:(?:{_SEP}|\s+)(?:của\s+|of\s+)?{_ITEM})*"
 _LEAD_SCOPE = re.compile(
     rf"(?i)^\s*(?:(?:các\s+)?quy định tại\s+|nội dung (?:quy định\s+)?tại\s+|toàn bộ\s+)?({_SCOPE})"
 )

@@ -52,6 +52,7 @@ _ENACTING = re.compile(
 _PURPOSE = re.compile(r"(?i)^(?:để\s+)(?=triển khai|quán triệt|thực hiện|tổ chức thực hiện|cụ thể hóa)")
 _CONSOLIDATED = re.compile(r"VĂN BẢN HỢP NHẤT|/VBHN-")
 _COORD_END = re.compile(r"(?i)(?:[,;]|\bvà|\bđồng thời|\bhoặc|\band)\s*$")
+_TITLE_LEAD = re.compile(r"(?i)(?:[,;]|\bvà|\bvề việc|\bđể|\bnhằm)\s*$")
 _CONNECTOR = re.compile(r"(?i)^[\s,]*(?:và|hoặc|and|or|/)?[\s,]*$")
 _LIST_END = re.compile(r"(?i)(?:^|[\s,])(?:và|và các|hoặc|cùng|and)$")
 _Intro = tuple[frozenset[RelationKind], str | None]  # a list's verbs and the marker class of its opening line
@@ -122,7 +123,11 @@ def _walk(text: str, a: int, events: list[Mention | Trigger], lead: str, state: 
             elif prev == "verb" and _CONNECTOR.match(gap):
                 op = prev_op
             elif prev is None:
-                op = lead == "title" or (lead in ("verb", "own") and (not gap.strip() or bool(_COORD_END.search(gap))))
+                op = (
+                    not gap.strip()
+                    or (lead == "title" and (not ev.rule.close or bool(_TITLE_LEAD.search(gap))))
+                    or (lead == "own" and bool(_COORD_END.search(gap)))
+                )
             elif prev == "verb":
                 op = lead == "title" and prev_op and not seen_mention
             else:
@@ -138,8 +143,9 @@ def _walk(text: str, a: int, events: list[Mention | Trigger], lead: str, state: 
         head = False
         if state.fresh and prev == "verb" and prev_op:
             after = text[state.gap_start : ev.start]
-            scope = leading_scope(after) or trailing_scope(after)[0]
-            head = close_gap(after) if state.close else loose_gap(after, scope)
+            lead_scope = leading_scope(after)
+            scope = lead_scope or trailing_scope(after)[0]
+            head = close_gap(after) if state.close else loose_gap(after, lead_scope)
             if head and state.kinds:
                 state.kinds = _kinds_for(state.kinds, after)
                 state.vague = vague_scope(after) if state.kinds & {K.REPLACES, K.REPEALS} else None
@@ -231,6 +237,8 @@ class _Extractor:
             if seg.zone in (TITLE, PREAMBLE):
                 found = sorted(found + name_mentions(self.text, self.names, seg.start, seg.end, found),
                                key=lambda m: m.start)  # fmt: skip
+            if not found and not content.endswith(":"):
+                continue  # nothing to relate to, and no list of documents announced
             state = self.walk(seg, content, found, intro)
             for kind, m, scope in state.found:
                 self.add(kind, m, seg, scope)
