@@ -48,6 +48,7 @@ _PASSED = re.compile(rf"(?i)thông qua\b[^.\n]{{0,80}}?{_VN_DATE}")
 _HEADER_DATE = re.compile(rf"(?im)^[^\n]{{0,40}}\b{_VN_DATE}")
 _MONTHS = "january february march april may june july august september october november december".split()  # noqa: SIM905
 _EN_MONTH = "(" + "|".join(_MONTHS) + ")"
+_EN_OF_DATE = re.compile(rf"(?i)\bNo\.\s*\S+\s+of\s+{_EN_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})")
 _DATE = (
     r"(?P<d>[0-9০-৯]{1,2})\s*tháng\s*(?P<m>[0-9০-৯]{1,2})\s*,?\s*năm\s*(?P<y>[0-9০-৯]{4})"
     r"|(?P<d2>[0-9০-৯]{1,2})\s*[/.-]\s*(?P<m2>[0-9০-৯]{1,2})\s*[/.-]\s*(?P<y2>[0-9০-৯]{4})"
@@ -135,7 +136,10 @@ def _issued(text: str) -> str | None:
     if found:
         return found
     m = _HEADER_DATE.search(text[:1500])
-    return valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    if m:
+        return valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    en = _EN_OF_DATE.search(text[:800])  # a translation's title: "Decision No. 208/QD-TTg of February 14, 2011"
+    return valid_date(int(en.group(2)), _MONTHS.index(en.group(1).lower()) + 1, int(en.group(3))) if en else None
 
 
 def _effective(rest: str, issued: str | None, text: str) -> str | None:

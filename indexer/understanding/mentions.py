@@ -17,7 +17,15 @@ from indexer.understanding.doctypes import DOC_TYPES, doc_type_from_number
 from indexer.understanding.numbers import canonical_number, number_key
 from indexer.understanding.text import fold
 
-__all__ = ["Mention", "document_names", "find_mentions", "leading_scope", "name_mentions", "trailing_scope"]
+__all__ = [
+    "Mention",
+    "alternatives",
+    "document_names",
+    "find_mentions",
+    "leading_scope",
+    "name_mentions",
+    "trailing_scope",
+]
 
 _EN_TYPES = {
     "Joint Circular": "Thông tư liên tịch", "Circular": "Thông tư", "Decree": "Nghị định", "Resolution": "Nghị quyết",
@@ -39,15 +47,27 @@ _COMPOUND = re.compile(r"(?i)^\s+(?:sửa đổi|bổ sung|quy định chi tiế
 _NAMED_TYPES = {"Luật", "Bộ luật", "Pháp lệnh", "Hiến pháp"}
 _WINDOW = 220
 
-_UNIT = r"(?:điểm|khoản|điều|chương|mục|tiểu mục|phần|phụ lục|mẫu|biểu mẫu|clause|article|chapter|appendix|point)"
-_ID = r"(?:số\s+)?(?:\d+[a-zđ]?\d*|[IVXLC]+|[a-zđ]\d?)(?:\.\d+)*(?![\w/])"
-_SEP = r"(?:\s*[,;-]\s*|\s+(?:và|đến|and)\s+)"
-_ITEM = rf"(?:các\s+)?{_UNIT}\s+{_ID}(?:{_SEP}{_ID})*"
-_SCOPE = rf"{_ITEM}(?:(?:{_SEP}|\s+)(?:của\s+|of\s+)?{_ITEM})*"
-_LEAD_SCOPE = re.compile(
-    rf"(?i)^\s*(?:(?:các\s+)?quy định tại\s+|nội dung (?:quy định\s+)?tại\s+|toàn bộ\s+)?({_SCOPE})"
+
+def alternatives(*phrases: str) -> str:
+    """A regex group of the phrases and their accent-folded spellings, longest first ("điều" and "dieu")."""
+    every = {p for phrase in phrases for p in (phrase, fold(phrase))}
+    return "(?:" + "|".join(re.escape(p).replace("\\ ", r"\s+") for p in sorted(every, key=len, reverse=True)) + ")"
+
+
+_UNIT = alternatives(
+    "điểm", "khoản", "điều", "chương", "mục", "tiểu mục", "phần", "phụ lục", "mẫu", "biểu mẫu", "biểu",
+    "clause", "article", "chapter", "appendix", "point",
+)  # fmt: skip
+_ID = r"(?:số\s+|so\s+)?(?:\d+[a-zđ]?\d*|[IVXLC]+|[a-zđ]\d?)(?:\.\d+)*(?![\w/])"
+_SEP = rf"(?:\s*[,;-]\s*|\s+{alternatives('và', 'đến', 'and')}\s+)"
+_ITEM = rf"(?:{alternatives('các')}\s+)?{_UNIT}\s+{_ID}(?:{_SEP}{_ID})*"
+_SCOPE = rf"{_ITEM}(?:(?:{_SEP}|\s+)(?:{alternatives('của', 'of')}\s+)?{_ITEM})*"
+_LEAD = alternatives("các quy định tại", "quy định tại", "nội dung quy định tại", "nội dung tại", "toàn bộ")
+_LEAD_SCOPE = re.compile(rf"(?i)^\s*(?:{_LEAD}\s+)?({_SCOPE})")
+_TAIL_SCOPE = re.compile(
+    rf"(?i)({_SCOPE})\s*"
+    rf"{alternatives('của', 'tại', 'thuộc', 'được ban hành kèm theo', 'ban hành kèm theo', 'kèm theo', 'of')}?\s*$"
 )
-_TAIL_SCOPE = re.compile(rf"(?i)({_SCOPE})\s*(?:của|tại|thuộc|(?:được\s+)?ban hành kèm theo|kèm theo|of)?\s*$")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from indexer.understanding.doctypes import DOC_TYPES
+from indexer.understanding.mentions import alternatives
 from indexer.understanding.text import fold
 
 __all__ = [
@@ -76,32 +77,43 @@ _TRIGGER_RE = re.compile(
 )
 _PASSIVE = re.compile(r"(?i)(?:\bđược|\bbị|\bđã|\bchưa|\bsẽ|\bdduoc|\bduoc|\bbi|\bda)\s+$")
 
-_TYPES = "|".join(sorted((re.escape(t) for t in DOC_TYPES), key=len, reverse=True))
+_OWN_WORDS = [*DOC_TYPES, "Văn bản", "Quy chế"]
+_TYPES = "|".join(sorted({re.escape(w) for t in _OWN_WORDS for w in (t, fold(t).capitalize())}, key=len, reverse=True))
 _OWN = re.compile(
-    rf"^(?:{_TYPES}|Văn bản|Quy định|Quy chế)(?:\s+liên tịch)?\s+này\b|"
+    rf"^(?:{_TYPES})(?:\s+(?:liên tịch|lien tich))?\s+(?:này|nay)\b|"
     r"^This\s+(?:Joint\s+)?(?:Decree|Law|Circular|Decision|Resolution|Ordinance|Code|Directive|Document)\b"
 )
-_SINCE = re.compile(r"(?i)^\s*(?:kể từ|từ)\s+(?:ngày|thời điểm)\s[^,;]{0,90},\s*")
+_SINCE = re.compile(rf"(?i)^\s*{alternatives('kể từ', 'từ')}\s+{alternatives('ngày', 'thời điểm')}\s[^,;]{{0,90}},\s*")
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    """Whole words or phrases, accented or not, any case."""
+    return re.compile(rf"(?i)(?<!\w){alternatives(*phrases)}(?!\w)")
+
+
 # Words allowed between a verb and the document it acts on ("sửa đổi, bổ sung một số điều của Nghị định …").
-_FILLER = re.compile(
-    r"(?i)\b(?:một số điều, khoản|một số điều|một số nội dung|một số|một phần|toàn bộ|các điều, khoản, điểm|"
-    r"quy định tại|nội dung|văn bản quy phạm pháp luật|văn bản|quy định|điều|khoản|điểm|mục|phụ lục|chương|phần|"
-    r"mẫu|biểu mẫu|cụm từ|từ ngữ|từ|ban hành kèm theo|kèm theo|của|các|những|tại|và|hoặc|biện pháp|để|tổ chức|"
-    r"hướng dẫn|thi hành|thực hiện|việc|cho|được|sửa đổi|bổ sung|thay thế|bãi bỏ|sau đây|sau|đây|bằng|thành|"
-    r"the|of|certain|a number of|articles?|provisions?|clauses?)\b"
-)
-_CLOSE_FILLER = re.compile(r"(?i)\b(?:có hiệu quả|nghiêm túc|thắng lợi|thực hiện|thi hành|các|và|việc)\b")
-_SUBJECT_FILLER = re.compile(
-    r"(?i)\b(?:các|những|nội dung|quy định|tại|của|văn bản|sau đây|riêng|đồng thời|toàn bộ|điều|khoản|điểm|"
-    r"chương|mục|phần|phụ lục)\b"
-)
+_FILLER = _words(
+    "một số điều, khoản", "một số điều", "một số nội dung", "một số", "một phần", "toàn bộ", "các điều, khoản, điểm",
+    "quy định tại", "nội dung", "văn bản quy phạm pháp luật", "văn bản", "quy định", "điều", "khoản", "điểm", "mục",
+    "phụ lục", "chương", "phần", "mẫu", "biểu mẫu", "biểu", "cụm từ", "từ ngữ", "từ", "ban hành kèm theo", "kèm theo",
+    "của", "các", "những", "tại", "và", "hoặc", "biện pháp", "để", "tổ chức", "hướng dẫn", "thi hành", "thực hiện",
+    "việc", "cho", "được", "sửa đổi", "bổ sung", "thay thế", "bãi bỏ", "sau đây", "sau", "trước", "vào", "đây",
+    "bằng", "thành", "the", "of", "certain", "a number of", "article", "articles", "provision", "provisions",
+    "clause", "clauses",
+)  # fmt: skip
+_CLOSE_FILLER = _words("có hiệu quả", "nghiêm túc", "thắng lợi", "thực hiện", "thi hành", "các", "và", "việc")
+_SUBJECT_FILLER = _words(
+    "các", "những", "nội dung", "quy định", "tại", "của", "văn bản", "sau đây", "riêng", "đồng thời", "toàn bộ",
+    "điều", "khoản", "điểm", "chương", "mục", "phần", "phụ lục",
+)  # fmt: skip
 _IDS = re.compile(r"(?<!\w)(?:\d+[a-zđ]?\d*|[IVXLC]+|[a-zđ]\d?)(?!\w)")
-_DESCRIPTION_END = re.compile(r"(?i)(?:của|tại|thuộc|kèm theo|of)\s*$")
-_PHRASE_LEVEL = re.compile(r"(?i)\b(?:cụm từ|từ ngữ|một số từ|các từ|words?|phrases?)\b")
+_DESCRIPTION_END = re.compile(rf"(?i){alternatives('của', 'tại', 'thuộc', 'kèm theo', 'of')}\s*$")
+_PHRASE_LEVEL = _words("cụm từ", "từ ngữ", "một số từ", "các từ", "word", "words", "phrase", "phrases")
 _UNIT_WORD = re.compile(
-    r"(?i)(?:(?:quy định|nội dung)(?: quy định)? tại\s+)?(?:(?:các|một số|một phần|toàn bộ)\s+)?"
-    r"(?:điều|khoản|điểm|chương|mục|phần|phụ lục|mẫu)\b"
+    rf"(?i)(?:{alternatives('quy định', 'nội dung')}(?:\s+{alternatives('quy định')})?\s+{alternatives('tại')}\s+)?"
+    rf"(?:{alternatives('các', 'một số', 'một phần', 'toàn bộ', 'những')}\s+)?"
+    rf"{alternatives('điều', 'khoản', 'điểm', 'chương', 'mục', 'phần', 'phụ lục', 'mẫu', 'quy định', 'nội dung')}(?!\w)"
 )
 
 

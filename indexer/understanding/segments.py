@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.understanding.doctypes import DOC_TYPES, doc_type_from_line
+from indexer.understanding.text import fold
 
 __all__ = ["Segment", "document_type", "list_marker", "segments", "strip_marker"]
 
@@ -21,24 +22,27 @@ HEADER, TITLE, PREAMBLE, BODY, TAIL = "header", "title", "preamble", "body", "ta
 
 _TYPES_ALT = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
 _RULE = re.compile(r"^[\s_\-–—=*.~]{3,}$")
+# Matched against the accent-folded line (fold()), so that a text typed without diacritics is cut the same way.
 _TITLE_STOP = re.compile(
-    r"(?i)^(?:căn cứ|theo đề nghị|theo yêu cầu|thực hiện\s|để\s|xét\s|pursuant|based on|in furtherance|"
-    r"at the (?:request|proposal)|điều\s+\d|article\s+\d|chương\s|chapter\s|phần\s+(?:thứ|[ivx\d])|mục\s+\d|"
+    r"^(?:can cu|theo de nghi|theo yeu cau|thuc hien\s|de\s|xet\s|pursuant|based on|in furtherance|"
+    r"at the (?:request|proposal)|dieu\s+\d|article\s+\d|chuong\s|chapter\s|phan\s+(?:thu|[ivx\d])|muc\s+\d|"
     r"[ivxlc]+\s*[.)\-–]\s|\d+\s*[.)]\s|\(.*\)$)"
 )
 _TITLE_NUMBER_LINE = re.compile(rf"(?i)^(?:{_TYPES_ALT})(?:\s+liên tịch)?\s+số\b")
 _BODY_START = re.compile(
-    r"^(?:#+\s*)?(?:Điều\s+1\b|ĐIỀU\s+1\b|Article\s+1\b|Chương\s+(?:I|1)\b|CHƯƠNG\s+(?:I|1)\b|Chapter\s+(?:I|1)\b|"
-    r"CHAPTER\s+(?:I|1)\b|Phần\s+(?:I|1|thứ nhất)\b|PHẦN\s+(?:I|1|THỨ NHẤT)\b|I\s*[.\-–)]\s)"
+    r"^(?:#+\s*)?(?:dieu\s+1\b|article\s+1\b|chuong\s+(?:i|1)\b|chapter\s+(?:i|1)\b|phan\s+(?:i|1|thu nhat)\b|"
+    r"i\s*[.\-–)]\s)"
 )
-_PREAMBLE_LINE = re.compile(r"(?i)^[\s\-–*]*(?:căn cứ|pursuant|based on)")
-_TAIL_START = re.compile(r"^(?:Nơi nhận|NƠI NHẬN|Recipients?)\s*:|^(?:KT|TM|TL|Q|T/M|K/T|T/L)\.?\s+[A-ZĐ]{2}")
+_PREAMBLE_LINE = re.compile(r"^[\s\-–*]*(?:can cu|pursuant|based on)")
+_TAIL_START = re.compile(
+    r"^(?:Nơi nhận|NƠI NHẬN|Noi nhan|NOI NHAN|Recipients?)\s*:|^(?:KT|TM|TL|Q|T/M|K/T|T/L)\.?\s+[A-ZĐ]{2}"
+)
 _QUOTE_RESET = re.compile(
     r"^(?:Điều\s+\d+[a-zđ]?\.\s*(?:Sửa đổi|Bổ sung|Bãi bỏ|Thay thế|Hiệu lực|Điều khoản|Tổ chức thực hiện|"
     r"Trách nhiệm thi hành|Quy định chuyển tiếp|Xử lý chuyển tiếp)|Nơi nhận|Chương\s+[IVXLC]+\s*$)"
 )
 _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("article", re.compile(r"(?:Điều|ĐIỀU|Article)\s+\d+[a-zđ]?\s*[.:]\s*")),
+    ("article", re.compile(r"(?:Điều|ĐIỀU|Dieu|DIEU|Article)\s+\d+[a-zđ]?\s*[.:]\s*")),
     ("digit", re.compile(r"(?:\d+(?:\.\d+)*\s*[.)]|\(\d+\))\s+")),
     ("letterdigit", re.compile(r"[a-zđ]\d+\s*\)\s*")),
     ("letter", re.compile(r"(?:[a-zđ]\s*\)|[a-zđ]\.(?=\s))\s*")),
@@ -135,14 +139,16 @@ def _zones(text: str, lines: list[tuple[int, int]]) -> tuple[int, int, int, int]
                 title = i + 1  # a rule right under the heading
                 preamble = title
                 continue
-            if _TITLE_STOP.match(line) or chars > 700 or (i > title and _TITLE_NUMBER_LINE.match(line) and ended):
+            if _TITLE_STOP.match(fold(line)) or chars > 700 or (i > title and _TITLE_NUMBER_LINE.match(line) and ended):
                 break
             ended = line.isupper() or line.endswith((".", ";", ":"))
             chars += len(line)
             preamble = i + 1
-    body = next((i for i in range(preamble, n) if _BODY_START.match(text[lines[i][0] : lines[i][1]])), None)
+    body = next((i for i in range(preamble, n) if _BODY_START.match(fold(text[lines[i][0] : lines[i][1]]))), None)
     if body is None:
-        basis = [i for i in range(preamble, min(n, preamble + 60)) if _PREAMBLE_LINE.match(text[slice(*lines[i])])]
+        basis = [
+            i for i in range(preamble, min(n, preamble + 60)) if _PREAMBLE_LINE.match(fold(text[slice(*lines[i])]))
+        ]
         body = min(n, basis[-1] + 3) if basis else preamble
     tail = next((i for i in range(body + 1, n) if _TAIL_START.match(text[lines[i][0] : lines[i][1]])), n)
     return title, preamble, body, tail
