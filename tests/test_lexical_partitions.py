@@ -100,12 +100,17 @@ def test_schema_1_store_is_partitioned_in_place(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = SQLiteStore(path)
-    assert store.get_meta("schema_version") == "2" and store.generation() == 3
+    assert store.get_meta("schema_version") == "3" and store.generation() == 3
     assert set(_scores(store, "biển đảo", PUBLIC)) == {1}
     assert set(_scores(store, "bien dao", SearchFilter())) == {1, 2}
     assert store.vocab_exact_forms(["mat"], PUBLIC) == {}
     names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
     assert "chunks_fts" not in names and "vocab" not in names
+    # Schema 3's columns and tables are there too, empty until the documents are indexed again.
+    assert "relations" in names
+    doc = store.document("d1", SearchFilter())
+    assert doc is not None and doc.effective_date is None and doc.date_notes == {}
+    assert store.chunks([1])[1].role == "" and store.relations_of("d1", SearchFilter()) == []
 
 
 class _NoModel:

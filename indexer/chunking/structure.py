@@ -98,6 +98,7 @@ def _tree(text: str, doc_type: str | None = None) -> _Section:
     root = _Section(level=-1, label="", start=0, end=len(text))
     stack = [root]
     pos = 0
+    titled: _Section | None = None  # a heading whose title may follow on the next line ("Chương III\nSỬ DỤNG …")
     for line in text.splitlines(keepends=True):
         inside_article = any(s.label.startswith("Điều ") for s in stack)
         found = _heading(line, inside_article)
@@ -109,8 +110,17 @@ def _tree(text: str, doc_type: str | None = None) -> _Section:
             role = None if in_law else heading_role(line, doc_type)
         elif not inside_article:
             named = _role_heading(line, doc_type)
+            if named and titled is not None:
+                # The title line of the heading just above, not a section of its own.
+                if titled.role is SectionRole.NONE or titled.role == stack[-2].role:
+                    titled.role = named[2]
+                titled = None
+                pos += len(line)
+                continue
             if named:
                 found, role = named[:2], named[2]
+        if line.strip():
+            titled = None
         if found:
             level, label = found
             while len(stack) > 1 and stack[-1].level >= level:
@@ -121,6 +131,7 @@ def _tree(text: str, doc_type: str | None = None) -> _Section:
             node.role = parent if not role or (role is SectionRole.CONTEXT and parent) else role
             stack[-1].children.append(node)
             stack.append(node)
+            titled = node if not found[1].startswith("Điều ") and len(line.strip()) <= len(label) + 3 else None
         pos += len(line)
     while len(stack) > 1:
         stack.pop().end = len(text)
