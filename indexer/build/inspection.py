@@ -21,6 +21,7 @@ from indexer.models import Document, ParsedDocument
 from indexer.parsing import build_registry, parse_file
 from indexer.understanding.classification import merge_metadata
 from indexer.understanding.identity import identify
+from indexer.understanding.validity_facts import state_relations
 
 logger = logging.getLogger(__name__)
 
@@ -42,18 +43,29 @@ def _describe(doc: Document, chunker: StructureChunker, with_chunks: bool) -> di
         "language": ident.language,
         "pages": len(doc.pages),
         "ocr_pages": doc.ocr_pages,
+        "effective_date": ident.effective_date,
+        "expiry_date": ident.expiry_date,
+        "date_notes": doc.date_notes,
+        "relations": [
+            {"kind": str(r.kind), "target": r.target_number, "target_type": r.target_type, "scope": r.scope,
+             "start": r.start, "end": r.end, "sentence": r.sentence}
+            for r in doc.relations
+        ],
         "chunks": len(chunks),
-    }
+    }  # fmt: skip
     if doc.metadata.get("pages_needing_ocr"):
         out["pages_needing_ocr"] = doc.metadata["pages_needing_ocr"]
     if with_chunks:
-        out["chunk_list"] = [{"section": c.section, "pages": c.pages, "text": c.text} for c in chunks]
+        out["chunk_list"] = [{"section": c.section, "role": c.role, "pages": c.pages, "text": c.text} for c in chunks]
     return out
 
 
 def _document(parsed: ParsedDocument, doc_id: str, source: str, overrides: dict[str, Any]) -> Document:
-    identity = identify(parsed.text, merge_metadata(parsed.metadata, overrides), parsed.pages)
-    return Document(doc_id, source, "", parsed.text, identity, parsed.pages, parsed.metadata)
+    metadata = merge_metadata(parsed.metadata, overrides)
+    identity = identify(parsed.text, metadata, parsed.pages)
+    doc = Document(doc_id, source, "", parsed.text, identity, parsed.pages, parsed.metadata)
+    state_relations(doc, metadata)
+    return doc
 
 
 def inspect_paths(paths: list[Path], settings: Settings, with_chunks: bool = False) -> Iterator[dict[str, Any]]:

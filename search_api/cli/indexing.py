@@ -101,9 +101,10 @@ def info_cmd(
 def inspect_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to parse (nothing is embedded or stored).")],
     json_out: Annotated[bool, typer.Option("--json", help="One compact JSON object per line.")] = False,
-    chunks: Annotated[bool, typer.Option("--chunks", help="Include each chunk's section path and text.")] = False,
+    chunks: Annotated[bool, typer.Option("--chunks", help="Include each chunk's section path, role and text.")] = False,
 ) -> None:
-    """Show what indexing would understand of each document: identity, pages, OCR pages, chunks."""
+    """Show what indexing would understand of each document: identity, effective date, relations, pages, OCR
+    pages, chunks (with their section roles)."""
     from indexer.build.inspection import inspect_paths
 
     failed = False
