@@ -120,14 +120,17 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--index", type=Path, default=ROOT / "var" / "bench" / "drafting", help="Index directory.")
+    ap.add_argument(
+        "--index", type=Path, default=ROOT / "var" / "bench" / "drafting", help="Index directory (-scale with --scale)."
+    )
     ap.add_argument("--scale", type=int, default=0, help="Add filler passages up to this many (timing at scale).")
     ap.add_argument("--repeats", type=int, default=3, help="Drafts per subject (the median time is reported).")
     ap.add_argument("--json", action="store_true", help="Print JSON instead of Markdown.")
     ap.add_argument("--out", type=Path, default=RESULTS, help="Write <out>.md and <out>.json.")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = AppSettings().model_copy(update={"index_dir": args.index})
+    index = args.index if not args.scale else args.index.with_name(f"{args.index.name}-scale")
+    settings = AppSettings().model_copy(update={"index_dir": index})
     result = run(settings, args.scale, args.repeats)
     out = args.out if not args.scale else args.out.with_name(f"{args.out.name}-scale")
     out.parent.mkdir(parents=True, exist_ok=True)

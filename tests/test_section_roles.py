@@ -98,3 +98,36 @@ def test_chunks_carry_one_role_each_and_unnumbered_role_headings_open_sections()
     assert role_of("nguồn lực đầu tư") == "limitations"
     assert role_of("tín dụng cho nông nghiệp") == "recommendations"
     assert "Đề nghị Trung ương" not in next(c.text for c in chunks if "nguồn lực đầu tư" in c.text)
+
+
+PLAN = """KẾ HOẠCH
+thực hiện Nghị quyết số 07-NQ/TU
+
+II. NHIỆM VỤ TRỌNG TÂM
+
+1. Tổ chức quán triệt, tuyên truyền Nghị quyết
+
+Các cấp ủy tổ chức hội nghị quán triệt Nghị quyết đến toàn thể cán bộ, đảng viên trong quý IV năm 2021.
+
+2. Mục tiêu cụ thể
+
+Đến năm 2025, có 05 vùng sản xuất nông nghiệp ứng dụng công nghệ cao được công nhận.
+
+III. TỔ CHỨC THỰC HIỆN VÀ KIẾN NGHỊ
+
+1. Kiến nghị
+
+Đề nghị Trung ương sớm ban hành cơ chế hỗ trợ tín dụng cho nông nghiệp công nghệ cao.
+"""
+
+
+def test_sub_headings_of_a_prescriptive_section_stay_in_it() -> None:
+    doc = Document("kh", "kh.txt", "h", PLAN, identify(PLAN, {}))
+    chunks = StructureChunker(ChunkingSettings()).chunk(doc)
+
+    def role_of(phrase: str) -> str:
+        return next(c.role for c in chunks if phrase in c.text)
+
+    assert role_of("hội nghị quán triệt") == "tasks"  # "Tổ chức quán triệt" is a task of a plan, not leadership
+    assert role_of("05 vùng sản xuất") == "targets"  # targets may sit under tasks
+    assert role_of("hỗ trợ tín dụng") == "recommendations"  # … and recommendations under organisation

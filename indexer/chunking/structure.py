@@ -21,7 +21,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from indexer.config import ChunkingSettings
 from indexer.models import Chunk, Document, PageSpan
-from indexer.understanding.section_roles import SectionRole, heading_role, looks_like_heading
+from indexer.understanding.section_roles import SectionRole, child_role, heading_role, looks_like_heading
 
 SEPARATOR = " › "
 
@@ -113,7 +113,7 @@ def _tree(text: str, doc_type: str | None = None) -> _Section:
             if named and titled is not None:
                 # The title line of the heading just above, not a section of its own.
                 if titled.role is SectionRole.NONE or titled.role == stack[-2].role:
-                    titled.role = named[2]
+                    titled.role = child_role(stack[-2].role, named[2])
                 titled = None
                 pos += len(line)
                 continue
@@ -126,9 +126,7 @@ def _tree(text: str, doc_type: str | None = None) -> _Section:
             while len(stack) > 1 and stack[-1].level >= level:
                 stack.pop().end = pos
             node = _Section(level=level, label=label, start=pos + (len(line) - len(line.lstrip())))
-            parent = stack[-1].role
-            # A context heading inside a section with a role is part of it ("KẾT QUẢ › 1. Nắm tình hình").
-            node.role = parent if not role or (role is SectionRole.CONTEXT and parent) else role
+            node.role = child_role(stack[-1].role, role or SectionRole.NONE)
             stack[-1].children.append(node)
             stack.append(node)
             titled = node if not found[1].startswith("Điều ") and len(line.strip()) <= len(label) + 3 else None

@@ -20,6 +20,7 @@ exactly when ``expiry_date <= today``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -177,7 +178,7 @@ def extract_dates(text: str, issued_date: str | None) -> DocumentDates:
 _Found = list[tuple[str | None, str]]
 
 
-def _scan(text: str, segs: list[Segment], own_type: str | None, issued_date: str | None) -> tuple[_Found, _Found]:
+def _scan(text: str, segs: Sequence[Segment], own_type: str | None, issued_date: str | None) -> tuple[_Found, _Found]:
     """(effective, expiry) statements of these sentences about this document, in order: (ISO date, sentence)."""
     effective: _Found = []
     expiry: _Found = []

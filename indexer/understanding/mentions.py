@@ -46,6 +46,7 @@ _NOT_DOCUMENT = re.compile(r"(?i)(?:mẫu|biểu|biểu mẫu|phụ lục|bảng
 _COMPOUND = re.compile(r"(?i)^\s+(?:sửa đổi|bổ sung|quy định chi tiết|hướng dẫn)")
 _NAMED_TYPES = {"Luật", "Bộ luật", "Pháp lệnh", "Hiến pháp"}
 _WINDOW = 220
+_LETTER = re.compile(r"[A-Za-zĐđ\u0980-\u09ff]")
 
 
 def alternatives(*phrases: str) -> str:
@@ -86,22 +87,27 @@ class Mention:
     named: bool = False
 
 
-def _type_before(text: str, lo: int, num_start: int) -> tuple[str | None, int | None]:
-    """The type word naming the document whose number starts at num_start, and where its phrase begins."""
-    window = text[lo:num_start]
-    found = [m for m in _TYPE_RE.finditer(window) if m.group(1)[0].isupper()]
-    for m in reversed(found):
-        between = window[m.end() :]
-        if ";" in between or "\n\n" in between or len(between) > 180 or _NUMBER_RE.search(between):
+def _type_before(
+    text: str, types: list[re.Match[str]], starts: list[int], lo: int, num_start: int
+) -> tuple[str | None, int | None]:
+    """The type word naming the document whose number starts at num_start, and where its phrase begins.
+    ``types`` are the text's capitalised type words in order, ``starts`` their start offsets."""
+    found = types[bisect_left(starts, lo) : bisect_left(starts, num_start)]
+    for i in range(len(found) - 1, -1, -1):
+        m = found[i]
+        between = text[m.end() : num_start]
+        if m.end() > num_start or ";" in between or "\n\n" in between or len(between) > 180:
             continue
-        start = lo + m.start()
-        for earlier in reversed([e for e in found if e.end() <= m.start()]):
-            gap = window[earlier.end() : m.start()]
-            if ";" in gap or "\n" in gap or _NUMBER_RE.search(gap) or len(gap) > 150:
+        if _NUMBER_RE.search(between):
+            continue
+        start = m.start()
+        for earlier in reversed(found[:i]):
+            gap = text[earlier.end() : m.start()]
+            if ";" in gap or "\n" in gap or len(gap) > 150 or _NUMBER_RE.search(gap):
                 break
-            before = window[: earlier.start()].rstrip().lower()
+            before = text[max(lo, earlier.start() - 20) : earlier.start()].rstrip().lower()
             if _COMPOUND.match(gap) and not before.endswith("ban hành"):
-                start = lo + earlier.start()  # "Luật sửa đổi, bổ sung một số điều của Luật X số …"
+                start = earlier.start()  # "Luật sửa đổi, bổ sung một số điều của Luật X số …"
         return _TYPE_NAMES.get(fold(m.group(1))), start
     return None, None
 
@@ -109,22 +115,24 @@ def _type_before(text: str, lo: int, num_start: int) -> tuple[str | None, int | 
 def find_mentions(text: str) -> list[Mention]:
     """Every document number the text names, in order (own number included: callers drop it)."""
     out: list[Mention] = []
+    types = [t for t in _TYPE_RE.finditer(text) if t.group(1)[0].isupper()]
+    starts = [t.start() for t in types]
     for m in _NUMBER_RE.finditer(text):
         raw = m.group(1)
-        if not re.search(r"[A-Za-zĐđ\u0980-\u09ff]", raw):
+        if not _LETTER.search(raw):
             continue
-        lo = max(0, m.start() - _WINDOW)
-        before = text[lo : m.start()]
+        lo, near = max(0, m.start() - _WINDOW), max(0, m.start() - 30)
+        before = text[near : m.start()]  # enough for "Biểu mẫu số ", "Luật số "
         if _NOT_DOCUMENT.search(before):
             continue
         canon = canonical_number(raw)
-        doc_type, start = _type_before(text, lo, m.start())
+        doc_type, start = _type_before(text, types, starts, lo, m.start())
         implied = doc_type_from_number(canon)
         if start is None:
             if implied is None:
                 continue
             word = _NUMBER_WORD.search(before)
-            start = lo + word.start() if word else m.start()
+            start = near + word.start() if word else m.start()
         elif implied is None and not _NUMBER_WORD.search(before) and text[start : m.start()].count(" ") > 1:
             continue  # a type word somewhere before, but neither "số" nor a known code: not a number
         out.append(Mention(canon, number_key(canon), doc_type or implied, start, m.end()))

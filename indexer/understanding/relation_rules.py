@@ -22,6 +22,7 @@ __all__ = [
     "close_gap",
     "find_triggers",
     "loose_gap",
+    "opens_with_trigger",
     "own_subject",
     "phrase_level",
     "subject_prefix",
@@ -84,6 +85,7 @@ _OWN = re.compile(
     r"^This\s+(?:Joint\s+)?(?:Decree|Law|Circular|Decision|Resolution|Ordinance|Code|Directive|Document)\b"
 )
 _SINCE = re.compile(rf"(?i)^\s*{alternatives('kể từ', 'từ')}\s+{alternatives('ngày', 'thời điểm')}\s[^,;]{{0,90}},\s*")
+_PUNCTUATION = re.compile(r"[\s,;:()\-–/.]+")
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 
 
@@ -102,7 +104,10 @@ _FILLER = _words(
     "bằng", "thành", "the", "of", "certain", "a number of", "article", "articles", "provision", "provisions",
     "clause", "clauses",
 )  # fmt: skip
-_CLOSE_FILLER = _words("có hiệu quả", "nghiêm túc", "thắng lợi", "thực hiện", "thi hành", "các", "và", "việc")
+_CLOSE_FILLER = _words(
+    "có hiệu quả", "nghiêm túc", "thắng lợi", "sâu sắc", "đầy đủ", "kịp thời", "thực hiện", "thi hành", "các", "và",
+    "việc", "tinh thần",
+)  # fmt: skip
 _SUBJECT_FILLER = _words(
     "các", "những", "nội dung", "quy định", "tại", "của", "văn bản", "sau đây", "riêng", "đồng thời", "toàn bộ",
     "điều", "khoản", "điểm", "chương", "mục", "phần", "phụ lục",
@@ -137,10 +142,15 @@ def find_triggers(text: str, start: int, end: int) -> list[Trigger]:
     return out
 
 
+def opens_with_trigger(sentence: str) -> bool:
+    """Whether the sentence starts with a trigger phrase ("Thực hiện Chỉ thị …", "Bãi bỏ …")."""
+    return bool(_TRIGGER_RE.match(sentence))
+
+
 def _left(pattern: re.Pattern[str], words: str) -> str:
     """What remains of ``words`` once quoted strings and the pattern's words are removed, punctuation too."""
     rest = pattern.sub(" ", _QUOTED.sub(" ", words))
-    return re.sub(r"[\s,;:()\-–/.]+", "", rest)
+    return _PUNCTUATION.sub("", rest)
 
 
 def own_subject(content: str) -> int | None:

@@ -14,6 +14,7 @@ a list separator ("; ", ", ", "và") keeps the list going, "của", "theo", "b�
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from indexer.understanding.doctypes import DOC_TYPES
@@ -33,6 +34,7 @@ from indexer.understanding.relation_rules import (
     close_gap,
     find_triggers,
     loose_gap,
+    opens_with_trigger,
     own_subject,
     phrase_level,
     subject_prefix,
@@ -169,10 +171,10 @@ def _walk(text: str, a: int, events: list[Mention | Trigger], lead: str, state: 
         prev, prev_op, prev_head, last_end, seen_mention = "mention", False, head, ev.end, True
 
 
-def _events(text: str, a: int, b: int, mentions: list[Mention]) -> list[Mention | Trigger]:
-    """Documents and trigger phrases of text[a:b] in order; a phrase inside a document's name is dropped."""
-    triggers = [t for t in find_triggers(text, a, b) if not any(m.start <= t.start < m.end for m in mentions)]
-    return sorted([*mentions, *triggers], key=lambda e: e.start)
+def _events(triggers: list[Trigger], mentions: list[Mention]) -> list[Mention | Trigger]:
+    """Documents and trigger phrases in order; a phrase inside a document's name is dropped."""
+    kept = [t for t in triggers if not any(m.start <= t.start < m.end for m in mentions)]
+    return sorted([*mentions, *kept], key=lambda e: e.start)
 
 
 def _lead(seg: Segment, content: str) -> tuple[str, int]:
@@ -187,7 +189,7 @@ def _lead(seg: Segment, content: str) -> tuple[str, int]:
     purpose = _PURPOSE.match(rest)
     if purpose:
         return "verb", skip + purpose.end()
-    if seg.zone == PREAMBLE:
+    if seg.zone == PREAMBLE and not opens_with_trigger(rest):
         enact = _ENACTING.search(rest)
         if enact:
             return "own", skip + enact.end()
@@ -203,6 +205,8 @@ class _Extractor:
         self.mentions = [m for m in find_mentions(text) if m.key != own_key]
         self.starts = [m.start for m in self.mentions]
         self.names = document_names(text, self.mentions)
+        self.triggers = find_triggers(text, 0, len(text))
+        self.trigger_starts = [t.start for t in self.triggers]
         self.consolidated = bool(_CONSOLIDATED.search(text)) or bool(own_key and "VBHN" in own_key)
         self.out: dict[tuple[RelationKind, str, str | None], Relation] = {}
 
@@ -252,7 +256,9 @@ class _Extractor:
         lead, skip = _lead(seg, content)
         a = seg.start + skip
         state = _State()
-        events = _events(self.text, a, seg.end, [m for m in found if m.start >= a])
+        lo, hi = bisect_left(self.trigger_starts, a), bisect_left(self.trigger_starts, seg.end)
+        triggers = [t for t in self.triggers[lo:hi] if t.end <= seg.end]
+        events = _events(triggers, [m for m in found if m.start >= a])
         opens_with_verb = bool(events) and isinstance(events[0], Trigger) and not self.text[a : events[0].start].strip()
         if intro is not None and not opens_with_verb:
             state.kinds, state.fresh, state.gap_start = intro[0], True, a

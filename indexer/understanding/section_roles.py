@@ -82,6 +82,16 @@ AHEAD_PHRASES = (
     r"thoi gian toi", r"(nam|giai doan|nhiem ky) (toi|tiep theo|sap toi)", r"coming (period|years?)",
     r"\bnext (period|years?|steps)\b", r"\bahead\b", r"আগামী", r"ভবিষ্যৎ",
 )  # fmt: skip
+# Inside a prescriptive section (what is to be done) a sub-heading names a part of it, not another role: a plan's
+# "II. NHIỆM VỤ › 1. Tổ chức quán triệt" is a task, a report's "IV. PHƯƠNG HƯỚNG › 1. Mục tiêu" a direction.
+# Only the roles listed may override such a parent; under any other parent every role may.
+CHILD_OVERRIDES: dict[SectionRole, frozenset[SectionRole]] = {
+    R.TASKS: frozenset({R.TARGETS, R.ORGANISATION}),
+    R.TARGETS: frozenset({R.TASKS, R.ORGANISATION}),
+    R.DIRECTIONS: frozenset({R.RECOMMENDATIONS}),
+    R.ORGANISATION: frozenset({R.RECOMMENDATIONS}),
+    R.RECOMMENDATIONS: frozenset(),
+}
 _COMPILED = [(role, re.compile("|".join(phrases))) for role, phrases in ROLE_PHRASES]
 _AHEAD = re.compile("|".join(AHEAD_PHRASES))
 _BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
@@ -140,6 +150,18 @@ def heading_role(line: str, doc_type: str | None = None) -> SectionRole:
     if role is R.TASKS and doc_type and fold(doc_type.lower()) in _REPORT_TYPES:
         return R.DIRECTIONS
     return role
+
+
+def child_role(parent: SectionRole, named: SectionRole) -> SectionRole:
+    """The role of a sub-section whose heading names ``named`` (NONE: it names none) inside ``parent``.
+
+    A heading naming no role, or only context, inherits its parent's role ("II. KẾT QUẢ › 1. Công tác nắm tình
+    hình" stays results); inside a prescriptive parent only the roles of ``CHILD_OVERRIDES`` override it.
+    """
+    if named is R.NONE or (named is R.CONTEXT and parent is not R.NONE):
+        return parent
+    allowed = CHILD_OVERRIDES.get(parent)
+    return named if allowed is None or named in allowed else parent
 
 
 def looks_like_heading(line: str) -> bool:

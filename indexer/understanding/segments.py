@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from indexer.understanding.doctypes import DOC_TYPES, doc_type_from_line
 from indexer.understanding.text import fold
@@ -23,8 +24,9 @@ HEADER, TITLE, PREAMBLE, BODY, TAIL = "header", "title", "preamble", "body", "ta
 _TYPES_ALT = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
 _RULE = re.compile(r"^[\s_\-–—=*.~]{3,}$")
 # Matched against the accent-folded line (fold()), so that a text typed without diacritics is cut the same way.
+_OPENER = re.compile(r"^(?:theo de nghi|theo yeu cau|thuc hien\s|de\s|xet\s)")  # a preamble, below a title line
 _TITLE_STOP = re.compile(
-    r"^(?:can cu|theo de nghi|theo yeu cau|thuc hien\s|de\s|xet\s|pursuant|based on|in furtherance|"
+    r"^(?:can cu|pursuant|based on|in furtherance|"
     r"at the (?:request|proposal)|dieu\s+\d|article\s+\d|chuong\s|chapter\s|phan\s+(?:thu|[ivx\d])|muc\s+\d|"
     r"[ivxlc]+\s*[.)\-–]\s|\d+\s*[.)]\s|\(.*\)$)"
 )
@@ -41,15 +43,17 @@ _QUOTE_RESET = re.compile(
     r"^(?:Điều\s+\d+[a-zđ]?\.\s*(?:Sửa đổi|Bổ sung|Bãi bỏ|Thay thế|Hiệu lực|Điều khoản|Tổ chức thực hiện|"
     r"Trách nhiệm thi hành|Quy định chuyển tiếp|Xử lý chuyển tiếp)|Nơi nhận|Chương\s+[IVXLC]+\s*$)"
 )
-_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("article", re.compile(r"(?:Điều|ĐIỀU|Dieu|DIEU|Article)\s+\d+[a-zđ]?\s*[.:]\s*")),
-    ("digit", re.compile(r"(?:\d+(?:\.\d+)*\s*[.)]|\(\d+\))\s+")),
-    ("letterdigit", re.compile(r"[a-zđ]\d+\s*\)\s*")),
-    ("letter", re.compile(r"(?:[a-zđ]\s*\)|[a-zđ]\.(?=\s))\s*")),
-    ("roman", re.compile(r"[IVXLC]+\s*[.)\-–]\s+")),
-    ("dash", re.compile(r"[-–+•*]\s+")),
-    ("heading", re.compile(r"#+\s+")),
+_MARKER = re.compile(
+    r"(?P<article>(?:Điều|ĐIỀU|Dieu|DIEU|Article)\s+\d+[a-zđ]?\s*[.:]\s*)"
+    r"|(?P<digit>(?:\d+(?:\.\d+)*\s*[.)]|\(\d+\))\s+)"
+    r"|(?P<letterdigit>[a-zđ]\d+\s*\)\s*)"
+    r"|(?P<letter>(?:[a-zđ]\s*\)|[a-zđ]\.(?=\s))\s*)"
+    r"|(?P<roman>[IVXLC]+\s*[.)\-–]\s+)"
+    r"|(?P<dash>[-–+•*]\s+)"
+    r"|(?P<heading>#+\s+)"
 )
+_BARE_MARKER = re.compile(r"\s*(?:(?:Điều|ĐIỀU|Dieu|DIEU|Article)\s+\d+[a-zđ]?|\d+(?:\.\d+)*|[a-zđ]|[IVXLC]+)")
+_MAYBE_END = re.compile(r"[.!?]\s")
 _SENTENCE_END = re.compile(r"[.!?](?:/\.)?\s+(?=[“\"(]?[^\W\d_])")
 _ABBREVIATIONS = {
     "no",
@@ -93,16 +97,13 @@ def list_marker(line: str) -> tuple[str | None, int]:
     s = line.lstrip()
     offset = len(line) - len(s)
     first: str | None = None
-    while True:
-        for name, pattern in _MARKERS:
-            m = pattern.match(s)
-            if m:
-                first = first or name
-                s = s[m.end() :]
-                offset += m.end()
-                break
-        else:
-            return first, offset
+    m = _MARKER.match(s)
+    while m and m.end():
+        first = first or m.lastgroup
+        offset += m.end()
+        s = s[m.end() :]
+        m = _MARKER.match(s)
+    return first, offset
 
 
 def strip_marker(sentence: str) -> str:
@@ -111,13 +112,14 @@ def strip_marker(sentence: str) -> str:
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every non-blank line, trailing spaces excluded."""
-    out = []
-    for m in re.finditer(r"[^\n]+", text):
-        raw = m.group(0)
-        if raw.strip():
+    """(start, end) of every non-blank line, spaces around it excluded."""
+    out, pos = [], 0
+    for raw in text.split("\n"):
+        body = raw.strip()
+        if body:
             lead = len(raw) - len(raw.lstrip())
-            out.append((m.start() + lead, m.start() + len(raw.rstrip())))
+            out.append((pos + lead, pos + lead + len(body)))
+        pos += len(raw) + 1
     return out
 
 
@@ -139,7 +141,13 @@ def _zones(text: str, lines: list[tuple[int, int]]) -> tuple[int, int, int, int]
                 title = i + 1  # a rule right under the heading
                 preamble = title
                 continue
-            if _TITLE_STOP.match(fold(line)) or chars > 700 or (i > title and _TITLE_NUMBER_LINE.match(line) and ended):
+            folded = fold(line)
+            if (
+                _TITLE_STOP.match(folded)
+                or (i > title and _OPENER.match(folded))
+                or chars > 700
+                or (i > title and _TITLE_NUMBER_LINE.match(line) and ended)
+            ):
                 break
             ended = line.isupper() or line.endswith((".", ";", ":"))
             chars += len(line)
@@ -156,6 +164,8 @@ def _zones(text: str, lines: list[tuple[int, int]]) -> tuple[int, int, int, int]
 
 def _quote_balance(line: str) -> tuple[int, int]:
     """(opening, closing) quotation marks of a line; a straight quote counts at a line's start or end."""
+    if "“" not in line and "”" not in line and '"' not in line:
+        return 0, 0
     s = line.strip()
     opens = s.count("“") + (1 if s.startswith('"') else 0)
     closes = s.count("”") + (1 if s.rstrip(".;:/ ").endswith('"') and len(s) > 1 else 0)
@@ -164,11 +174,13 @@ def _quote_balance(line: str) -> tuple[int, int]:
 
 def _split(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentences of one line: cut after ". " before a capital, not after a bare marker or an abbreviation."""
+    if not _MAYBE_END.search(text, start, end - 1):
+        return [(start, end)]
     out, cur = [], start
     for m in _SENTENCE_END.finditer(text, start, end):
         piece = text[cur : m.start()]
         last = piece.split()[-1].lower().rstrip(".") if piece.split() else ""
-        if not piece.strip() or list_marker(piece + ". ")[1] >= len(piece) + 1 or last in _ABBREVIATIONS:
+        if not piece.strip() or _BARE_MARKER.fullmatch(piece) or last in _ABBREVIATIONS:
             continue
         if len(last) == 1 and last.isalpha():
             continue
@@ -178,8 +190,10 @@ def _split(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def segments(text: str) -> list[Segment]:
-    """The text's sentences in order; the title is one segment spanning its lines."""
+@lru_cache(maxsize=4)
+def segments(text: str) -> tuple[Segment, ...]:
+    """The text's sentences in order; the title is one segment spanning its lines. (Cached: the relation and
+    date extractors read the same text one after the other.)"""
     lines = _lines(text)
     title, preamble, body, tail = _zones(text, lines)
     out: list[Segment] = []
@@ -199,12 +213,12 @@ def segments(text: str) -> list[Segment]:
         marker = list_marker(line)[0]
         for j, (s, e) in enumerate(_split(text, a, b)):
             out.append(Segment(s, e, zone, quoted, marker if j == 0 else None, j == 0))
-    return out
+    return tuple(out)
 
 
 def document_type(text: str) -> str | None:
     """The type named by the document's own heading ("THÔNG TƯ" → "Thông tư"), if it has one."""
-    for a, b in _lines(text)[:40]:
+    for a, b in _lines(text[:6000])[:40]:
         line = text[a:b]
         if len(line) < 80:
             found = doc_type_from_line(line)
