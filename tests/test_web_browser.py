@@ -468,3 +468,321 @@ def test_foreign_page_can_neither_post_nor_frame(browser: Any, server: str) -> N
             assert "cross_origin" in page.content()  # refused for its Origin before its text/plain body
         finally:
             context.close()
+
+
+# Review drafts (subject, targets table, gaps), validity and relations. The sample corpus has one subject with
+# targets (12-NQ/TU, none reported on yet), one document in force (96-QĐ/TW) and no relations between documents,
+# so results with citations, every validity status and the relations list are shown from mocked answers.
+
+MOCK_DOC = "mock:doc 1"  # a doc id with ':' and a space, as real ids may have
+RESULT_DOC = "mock-report-2"
+
+
+def _sse(events: list[tuple[str, Any]]) -> str:
+    """A text/event-stream body: one 'event:'/'data:' block per event."""
+    import json
+
+    return "".join(f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n" for name, data in events)
+
+
+def _cite(doc_id: str, chunk_id: int, number: str, section: str) -> dict[str, Any]:
+    return {"doc_id": doc_id, "chunk_id": chunk_id, "number": number, "section": section,
+            "label": f"[{number}, {section}]"}
+
+
+def _mock_draft() -> dict[str, Any]:
+    subject_cite = _cite(MOCK_DOC, 11, "05-NQ/TU", "II.")
+    targets = [
+        {"text": "100% cơ quan đảng kết nối mạng thông tin diện rộng", "citation": subject_cite,
+         "results": [{"text": "Đến nay 98% cơ quan đảng đã kết nối mạng diện rộng.",
+                      "citation": _cite(RESULT_DOC, 27, "88-BC/TU", "I.2")}]},
+        {"text": "80% hồ sơ công việc được xử lý trên môi trường mạng", "citation": subject_cite, "results": []},
+    ]
+    gap = {"text": "Chưa có tài liệu về nội dung này; đề nghị bổ sung.", "citations": [], "supported": True,
+           "gap": True}
+    sections = [
+        {"heading": "I. Đặc điểm tình hình", "classification": "unclassified", "classification_level": 0,
+         "paragraphs": [{"text": "Tỉnh ủy đã ban hành Nghị quyết số 05-NQ/TU.", "citations": [subject_cite],
+                         "supported": True}], "targets": []},
+        {"heading": "III. Kết quả thực hiện các mục tiêu, chỉ tiêu", "classification": "unclassified",
+         "classification_level": 0, "paragraphs": [], "targets": targets},
+        {"heading": "V. Bài học kinh nghiệm", "classification": "unclassified", "classification_level": 0,
+         "paragraphs": [gap], "targets": []},
+    ]
+    return {
+        "id": "mockdraft0001", "template": "bao-cao-so-ket", "language": "vi", "mode": "extractive",
+        "topic": "chuyển đổi số", "title": "Báo cáo sơ kết Nghị quyết số 05-NQ/TU",
+        "classification": "unclassified", "classification_level": 0, "sections": sections,
+        "subject": {"doc_id": MOCK_DOC, "number": "05-NQ/TU", "title": "về chuyển đổi số đến năm 2025",
+                    "doc_type": "Nghị quyết", "issued_date": "2021-08-10", "about": [MOCK_DOC, RESULT_DOC]},
+        "targets": targets, "gaps": ["V. Bài học kinh nghiệm"], "sources": [], "blocks": {},
+    }
+
+
+def _open_draft_form(tab: Tab) -> None:
+    page = tab.page
+    page.goto("/#/draft")
+    page.locator("#draft-template option").first.wait_for(state="attached")
+    values = page.eval_on_selector_all("#draft-template option", "os => os.map(o => o.value)")
+    assert "bao-cao-so-ket" in values, values
+    page.select_option("#draft-template", "bao-cao-so-ket")
+
+
+def test_draft_subject_unit_period_and_targets_table(tab: Tab) -> None:
+    """The review fields reach the request only when filled; the targets table shows each target and its results
+    with citation links, an empty result as a 'to be filled in' marker; a gap paragraph reads as a notice."""
+    page = tab.page
+    sent: list[dict[str, Any]] = []
+    draft = _mock_draft()
+    events = [("start", {"id": draft["id"], "template": "bao-cao-so-ket", "sections": 3})]
+    events += [("section", s) for s in draft["sections"]] + [("done", draft)]
+
+    def fulfil(route: Any) -> None:
+        sent.append(route.request.post_data_json)
+        route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=_sse(events))
+
+    page.route("**/api/v1/drafts/stream", fulfil)
+    _open_draft_form(tab)
+    page.locator("#draft-topic").fill("chuyển đổi số")
+    # Period in the wrong order: refused at the form, nothing is sent.
+    page.locator("#draft-from").fill("2025-06-30")
+    page.locator("#draft-to").fill("2024-01-01")
+    page.locator("#draft-submit").click()
+    page.locator("#draft-form-error").wait_for()
+    assert "Ngày bắt đầu" in page.locator("#draft-form-error").inner_text()
+    assert page.locator("#draft-from").get_attribute("aria-invalid") == "true"
+    assert not sent
+
+    page.locator("#draft-subject").fill(" 05-NQ/TU ")
+    page.locator("#draft-unit").fill("Tỉnh ủy Ninh Bình")
+    page.locator("#draft-from").fill("2021-08-10")
+    page.locator("#draft-to").fill("2025-06-30")
+    page.locator("#draft-submit").click()
+    page.locator("#draft-downloads").wait_for()
+    assert page.locator("#draft-form-error").is_hidden()
+    assert len(sent) == 1
+    body = sent[0]
+    assert body["subject"] == "05-NQ/TU" and body["unit"] == "Tỉnh ủy Ninh Bình"
+    assert body["period"] == {"from": "2021-08-10", "to": "2025-06-30"}
+    assert body["template"] == "bao-cao-so-ket" and body["topic"] == "chuyển đổi số"
+
+    # The subject at the top, linked to its document.
+    subject = page.locator("#draft-subject-line a.subject-link")
+    assert "05-NQ/TU" in subject.inner_text() and "chuyển đổi số đến năm 2025" in subject.inner_text()
+    assert subject.get_attribute("href") == "#/doc/mock%3Adoc%201"
+
+    # The table sits in section III, once.
+    assert page.locator("#draft-sections table.targets").count() == 1
+    section = page.locator("#draft-sections .draft-section").nth(1)
+    assert section.locator("table.targets").count() == 1
+    rows = section.locator("table.targets tbody tr")
+    assert rows.count() == 2
+    first, second = rows.nth(0), rows.nth(1)
+    assert "100% cơ quan đảng" in first.locator("td.target").inner_text()
+    assert first.locator("td.target a.cite").get_attribute("href") == "#/doc/mock%3Adoc%201?chunk=11"
+    result = first.locator("td.results li")
+    assert "98% cơ quan đảng" in result.inner_text()
+    assert result.locator("a.cite").get_attribute("href") == f"#/doc/{RESULT_DOC}?chunk=27"
+    assert result.locator("a.cite").inner_text() == "[88-BC/TU, I.2]"
+    assert first.locator(".no-data").count() == 0
+    assert second.locator("td.results .no-data").inner_text() == "chưa có số liệu — đề nghị bổ sung"
+
+    # The gap paragraph is a notice in italics, not a flagged paragraph.
+    gap = page.locator("#draft-sections p.gap")
+    assert gap.count() == 1
+    assert gap.locator("em").inner_text().startswith("Chưa có tài liệu")
+    assert page.locator("#draft-sections .unsupported").count() == 0
+    assert page.evaluate("getComputedStyle(document.querySelector('#draft-sections p.gap em')).fontStyle") == "italic"
+    # Table citations are listed with the others.
+    hrefs = page.eval_on_selector_all("#draft-citations a", "as => as.map(a => a.getAttribute('href'))")
+    assert f"#/doc/{RESULT_DOC}?chunk=27" in hrefs
+    tab.shot("draft-targets-vi")
+
+    _set_lang(tab, "en")
+    assert second.locator(".no-data").inner_text() == "no figures yet — please add"
+    assert page.locator("label[for=draft-subject]").inner_text() == "Document under review (number)"
+    assert page.locator("table.targets caption").inner_text() == "Targets and results"
+    _set_lang(tab, "vi")
+
+
+def test_draft_with_a_real_subject_and_an_unknown_one(tab: Tab) -> None:
+    """Against the real server: a subject of the corpus gives its targets table (nothing reported on yet, so every
+    row asks for figures); an unknown subject is refused with the server's 422, shown beside the form."""
+    page = tab.page
+    bodies: list[dict[str, Any]] = []
+    page.on("request", lambda r: bodies.append(r.post_data_json) if r.url.endswith("/api/v1/drafts/stream") else None)
+    _open_draft_form(tab)
+    page.locator("#draft-topic").fill("giáo dục và đào tạo")
+    page.locator("#draft-subject").fill("12-NQ/TU")
+    page.locator("#draft-submit").click()
+    page.locator("#draft-downloads").wait_for(timeout=180_000)
+    assert bodies[-1]["subject"] == "12-NQ/TU"
+    assert "unit" not in bodies[-1] and "period" not in bodies[-1]
+    assert "12-NQ/TU" in page.locator("#draft-subject-line a.subject-link").inner_text()
+    rows = page.locator("#draft-sections table.targets tbody tr")
+    assert rows.count() >= 1
+    no_data = page.locator("#draft-sections table.targets .no-data").count()
+    with_results = page.locator("#draft-sections table.targets td.results li").count()
+    assert no_data >= 1 and no_data + min(with_results, rows.count()) >= rows.count()
+    assert page.locator("#draft-sections table.targets td.target a.cite").count() == rows.count()
+    assert page.locator("#draft-sections p.gap").count() >= 1
+    assert page.locator("#draft-sections p.gap.unsupported").count() == 0
+    tab.shot("draft-subject-real-vi")
+
+    page.locator("#draft-subject").fill("99-NQ/XYZ")
+    page.locator("#draft-submit").click()
+    error = page.locator("#draft-form-error")
+    error.wait_for()
+    assert "Không tìm thấy văn bản có số hiệu này" in error.inner_text()
+    assert "99-NQ/XYZ" in error.inner_text()  # the server's own message, as detail
+    assert page.locator("#draft-subject").get_attribute("aria-invalid") == "true"
+    assert page.locator("#draft-output").is_hidden()
+    assert bodies[-1]["subject"] == "99-NQ/XYZ"
+    # Typing a new subject clears the mark.
+    page.locator("#draft-subject").fill("12-NQ/TU")
+    assert page.locator("#draft-subject").get_attribute("aria-invalid") is None
+
+
+def test_validity_badges_facet_and_in_force_filter(tab: Tab) -> None:
+    """Real: the corpus's document in force carries 'Còn hiệu lực', the validity facet counts it, and 'in force
+    only' reaches the request. Mocked: every status's badge; nothing for unknown or missing."""
+    page = tab.page
+    bodies: list[dict[str, Any]] = []
+    page.on("request", lambda r: bodies.append(r.post_data_json) if r.url.endswith("/api/v1/search") else None)
+    page.goto("/")
+    _search(tab, "96-QĐ/TW lấy phiếu tín nhiệm")
+    hit = page.locator("#results .hit", has_text="96-QĐ/TW").first
+    assert hit.locator(".badge.validity").inner_text() == "Còn hiệu lực"
+    facet = page.locator("#facets fieldset[data-facet=validity]")
+    assert "Còn hiệu lực" in facet.locator("li[data-validity=in_force]").inner_text()
+    # Unknown validity is no badge.
+    unknown = page.locator("#results .hit").filter(has_not=page.locator(".badge.validity"))
+    assert unknown.count() >= 1
+    box = facet.locator("input[name=inForce]")
+    assert page.locator(f"label[for={box.get_attribute('id')}]").inner_text() == "Chỉ văn bản còn hiệu lực"
+    before = page.evaluate("location.hash")
+    box.focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("h => location.hash !== h && location.hash.includes('in_force=1')", arg=before)
+    page.wait_for_function("() => !document.getElementById('results').hasAttribute('aria-busy')")
+    assert bodies[-1]["filters"].get("in_force") is True
+    assert page.locator("#facets input[name=inForce]").is_checked()
+    page.locator("#clear-filters").click()
+    page.wait_for_function("() => !location.hash.includes('in_force')")
+
+    statuses = ["in_force", "not_yet_in_force", "replaced", "repealed", "partly_amended", "expired", "unknown", None]
+    hits = [
+        {"doc_id": f"mock-{i}", "chunk_id": i, "score": 1.0 - i / 10, "number": f"{i + 1}-NQ/TU",
+         "title": f"Văn bản {i}", "doc_type": "Nghị quyết", "classification": "unclassified", "section": "",
+         "pages": [], "snippet": "", "role": "targets" if i == 0 else "", "validity": status}
+        for i, status in enumerate(statuses)
+    ]
+    answer = {"hits": hits, "total": len(hits), "offset": 0, "k": 10, "took_ms": 1.0,
+              "query_interpretation": {"tokens": ["hiệu", "lực"], "numbers": [], "number_docs": []}}
+    page.route("**/api/v1/search", lambda route: route.fulfill(status=200, json=answer))
+    _search(tab, "hiệu lực")
+    badges = page.eval_on_selector_all(
+        "#results .hit", "hs => hs.map(h => [...h.querySelectorAll('.badge.validity')].map(b => b.textContent))"
+    )
+    assert badges == [["Còn hiệu lực"], ["Chưa có hiệu lực"], ["Đã bị thay thế"], ["Đã bị bãi bỏ"],
+                      ["Sửa đổi một phần"], ["Hết hiệu lực"], [], []]
+    assert page.locator("#results .hit").first.locator("[data-field=role] dd").inner_text() == "Mục tiêu"
+    tab.shot("search-validity-vi")
+    _set_lang(tab, "en")
+    assert page.locator("#results .hit .badge.validity").nth(2).inner_text() == "Replaced"
+    _set_lang(tab, "bn")
+    assert page.locator("#results .hit .badge.validity").first.inner_text() == "বলবৎ"
+    _set_lang(tab, "vi")
+
+
+def _mock_document() -> dict[str, Any]:
+    rel = {"title": None, "doc_type": None, "issued_date": None, "sentence": "", "scope": None}
+    return {
+        "doc_id": MOCK_DOC, "number": "05-NQ/TU", "doc_type": "Nghị quyết", "issuer": "TỈNH ỦY NINH BÌNH",
+        "issued_date": "2021-08-10", "title": "về chuyển đổi số đến năm 2025", "classification": "unclassified",
+        "language": "vi", "page_count": 3, "effective_date": "2021-08-10", "expiry_date": None,
+        "validity": {"status": "replaced", "as_of": "2026-12-01", "reason": "replaced by 09-NQ/TU from 2025-07-01",
+                     "by_doc_id": RESULT_DOC, "by_number": "09-NQ/TU",
+                     "sentence": "Nghị quyết này thay thế Nghị quyết số 05-NQ/TU."},
+        "relations": [
+            {**rel, "kind": "basis", "direction": "out", "number": "57-NQ/TW", "doc_id": "real-57",
+             "title": "về đột phá phát triển khoa học, công nghệ", "doc_type": "Nghị quyết", "issued_date": "2024-12-22",
+             "sentence": "Căn cứ Nghị quyết số 57-NQ/TW của Bộ Chính trị"},
+            {**rel, "kind": "basis", "direction": "out", "number": "123-QĐ/TW", "doc_id": None},
+            {**rel, "kind": "replaced_by", "direction": "in", "number": "09-NQ/TU", "doc_id": RESULT_DOC,
+             "title": "về chuyển đổi số giai đoạn 2025-2030", "scope": None},
+            {**rel, "kind": "amends", "direction": "out", "number": "02-NQ/TU", "doc_id": None, "scope": "Điều 5, khoản 2"},
+            {**rel, "kind": "implemented_by", "direction": "in", "number": "45-KH/TU", "doc_id": "real-45"},
+        ],
+        "sections": ["I.", "II."],
+        "chunks": [
+            {"chunk_id": 10, "ordinal": 0, "section": "I.", "pages": [1], "text": "I. BỐI CẢNH\nTình hình chung.",
+             "role": "context"},
+            {"chunk_id": 11, "ordinal": 1, "section": "II.", "pages": [2], "text": "II. MỤC TIÊU\n100% cơ quan.",
+             "role": "targets"},
+            {"chunk_id": 12, "ordinal": 2, "section": "", "pages": [], "text": "Nơi nhận: …", "role": ""},
+        ],
+    }
+
+
+def test_document_validity_relations_and_roles(tab: Tab) -> None:
+    """Real: a document in force shows its effective date and why. Mocked (the corpus has no relations): the
+    relations grouped by kind, linked when the other document is known, plain otherwise; the validity's reason
+    in the interface language with the replacing document linked; each passage's role."""
+    page = tab.page
+    page.goto("/")
+    _search(tab, "96-QĐ/TW lấy phiếu tín nhiệm")
+    page.locator("#results .hit", has_text="96-QĐ/TW").first.locator(".hit-link").click()
+    page.locator("#doc .chunk.target").wait_for()
+    identity = page.locator("#doc-identity").inner_text()
+    assert "Ngày có hiệu lực" in identity and "2023-02-02" in identity
+    info = page.locator("#doc-identity .validity-info")
+    assert info.locator(".badge.validity").inner_text() == "Còn hiệu lực"
+    assert "Có hiệu lực từ ngày 2023-02-02" in info.inner_text()
+    assert page.locator("#doc-relations-box").is_hidden()  # the corpus has none
+    assert page.locator("#doc-chunks .chunk-meta .role").count() >= 1
+
+    doc = _mock_document()
+    page.route("**/api/v1/documents/mock%3Adoc%201", lambda route: route.fulfill(status=200, json=doc))
+    page.route("**/api/v1/documents/mock%3Adoc%201/similar*",
+               lambda route: route.fulfill(status=200, json={"doc_id": MOCK_DOC, "similar": [], "took_ms": 1.0}))
+    page.goto("/#/doc/mock%3Adoc%201?chunk=11")
+    page.locator("#doc .chunk.target").wait_for()
+    identity = page.locator("#doc-identity").inner_text()
+    assert "2021-08-10" in identity
+    info = page.locator("#doc-identity .validity-info")
+    assert info.locator(".badge.validity").inner_text() == "Đã bị thay thế"
+    assert "Bị thay thế bởi 09-NQ/TU từ ngày 2025-07-01" in info.inner_text()
+    assert info.locator("a.validity-by").get_attribute("href") == f"#/doc/{RESULT_DOC}"
+    assert "tính đến ngày 2026-12-01" in info.inner_text()
+
+    box = page.locator("#doc-relations-box")
+    assert box.is_visible()
+    kinds = page.eval_on_selector_all("#doc-relations .rel-group", "gs => gs.map(g => g.dataset.kind)")
+    assert kinds == ["replaced_by", "amends", "basis", "implemented_by"]  # what changes its validity first
+    basis = page.locator("#doc-relations .rel-group[data-kind=basis]")
+    assert basis.locator("h3").inner_text().startswith("Căn cứ")
+    assert basis.locator("li").count() == 2
+    link = basis.locator("a.relation-link")
+    assert link.count() == 1 and link.inner_text() == "57-NQ/TW"
+    assert link.get_attribute("href") == "#/doc/real-57"
+    assert basis.locator(".relation-number").inner_text() == "123-QĐ/TW"
+    assert "Căn cứ Nghị quyết số 57-NQ/TW" in basis.locator(".relation-sentence").inner_text()
+    amends = page.locator("#doc-relations .rel-group[data-kind=amends]")
+    assert "Phạm vi: Điều 5, khoản 2" in amends.inner_text()
+    assert amends.locator("a").count() == 0
+    assert page.locator("#doc-relations .rel-group[data-kind=replaced_by] h3").inner_text().startswith("Bị thay thế bởi")
+    roles = page.eval_on_selector_all("#doc-chunks .chunk", "cs => cs.map(c => c.querySelector('.role')?.textContent || '')")
+    assert roles == ["Bối cảnh", "Mục tiêu", ""]
+    tab.shot("doc-relations-vi")
+
+    _set_lang(tab, "en")
+    assert "Replaced by 09-NQ/TU from 2025-07-01" in page.locator("#doc-identity .validity-info").inner_text()
+    assert page.locator("#doc-relations .rel-group[data-kind=basis] h3").inner_text().startswith("Based on")
+    _set_lang(tab, "bn")
+    assert page.locator("#relations-heading").inner_text() == "সম্পর্কিত নথি"
+    _set_lang(tab, "vi")
+    # A linked relation opens that document (here the real server answers: no such document).
+    page.locator("#doc-relations a.relation-link", has_text="45-KH/TU").click()
+    page.wait_for_function("() => location.hash === '#/doc/real-45'")
+    page.locator("#doc-status .message").wait_for()

@@ -1,10 +1,22 @@
-// The document view: identity, table of sections, the full text with the chosen passage highlighted,
-// and similar documents.
+// The document view: identity (with validity), relations to other documents grouped by kind, table of sections,
+// the full text with the chosen passage highlighted (each passage's role discreetly), and similar documents.
 
 import { json } from "./api.js";
 import { t } from "./i18n.js";
 import { lastSearchHref } from "./search.js";
-import { classificationBadge, classificationLabel, docHref, dlRow, el, pagesText, showError } from "./util.js";
+import {
+  classificationBadge,
+  classificationLabel,
+  docHref,
+  dlRow,
+  el,
+  pagesText,
+  relationLabel,
+  roleLabel,
+  showError,
+  validityBadge,
+  validityLabel,
+} from "./util.js";
 
 const $ = (id) => document.getElementById(id);
 let current = null; // {docId, chunk, doc, similar}
@@ -70,11 +82,15 @@ function render() {
     ...dlRow("field.type", doc.doc_type),
     ...dlRow("field.issuer", doc.issuer),
     ...dlRow("field.date", doc.issued_date),
+    ...dlRow("field.effective", doc.effective_date),
+    ...dlRow("field.expiry", doc.expiry_date),
+    ...dlRow("field.validity", validityNode(doc.validity, doc.language)),
     ...dlRow("field.place", doc.place),
     ...dlRow("field.term", doc.term),
     ...dlRow("field.language", lang),
     ...dlRow("field.classification", classificationLabel(doc.classification)),
   );
+  renderRelations(doc.relations || [], doc.language || null);
   const textLang = doc.language || null;
   const chunks = doc.chunks || [];
   const firstOfSection = new Map();
@@ -103,14 +119,142 @@ function render() {
       el(
         "section",
         { class: "chunk", id: `chunk-${c.chunk_id}`, tabindex: "-1", lang: textLang, dataset: { chunk: c.chunk_id } },
-        c.section || c.pages.length
-          ? el("p", { class: "chunk-meta" }, [c.section, c.pages.length ? `${t("field.pages")} ${pagesText(c.pages)}` : ""].filter(Boolean).join(" · "))
-          : null,
+        chunkMeta(c),
         el("p", { class: "chunk-text" }, plain(c.text)),
       ),
     ),
   );
   $("doc").hidden = false;
+}
+
+/** The line above a passage: its section and pages, then its role (targets, results, …) set apart. */
+function chunkMeta(c) {
+  const pages = c.pages && c.pages.length ? `${t("field.pages")} ${pagesText(c.pages)}` : "";
+  const where = [c.section, pages].filter(Boolean).join(" · ");
+  const role = roleLabel(c.role);
+  if (!where && !role) return null;
+  return el(
+    "p",
+    { class: "chunk-meta" },
+    where,
+    role ? el("span", { class: where ? "role" : "role alone", dataset: { role: c.role }, lang: document.documentElement.lang }, role) : null,
+  );
+}
+
+/** The validity of the document: its status, why (in the interface language), by which document (linked when
+ * visible), the sentence it rests on, and the date it is judged on. */
+function validityNode(validity, textLang) {
+  if (!validity || !validity.status) return null;
+  const node = el("span", { class: "validity-info", dataset: { validity: validity.status } });
+  node.append(validityBadge(validity.status) || el("span", { class: "validity-unknown" }, validityLabel(validity.status) || validity.status));
+  const reason = reasonNodes(validity);
+  if (reason) node.append(" ", el("span", { class: "validity-reason" }, ...reason));
+  else if (validity.reason) node.append(" ", el("span", { class: "validity-reason", lang: "en" }, validity.reason));
+  if (!reason && (validity.by_doc_id || validity.by_number)) {
+    node.append(el("span", { class: "validity-by-line" }, ...fill("validity.by", { n: byRef(validity, validity.by_number || validity.by_doc_id) })));
+  }
+  if (validity.sentence) node.append(el("q", { class: "validity-sentence", lang: textLang }, validity.sentence));
+  if (validity.as_of) node.append(el("span", { class: "validity-as-of" }, t("validity.asOf", { d: validity.as_of })));
+  return node;
+}
+
+const DAY = "(\\d{4}-\\d{2}-\\d{2})";
+// The API's reason is short English text of a few fixed forms: each is said again in the interface language.
+const REASONS = [
+  [new RegExp(`^(replaced|repealed|amended|partly replaced|partly repealed) by (.+) from ${DAY}$`), (m) => [[`reason.${m[1].replace(" ", "_")}`, { n: m[2], d: m[3] }]]],
+  [new RegExp(`^expired on ${DAY}$`), (m) => [["reason.expired", { d: m[1] }]]],
+  [new RegExp(`^takes effect on ${DAY}$`), (m) => [["reason.takesEffect", { d: m[1] }]]],
+  [new RegExp(`^in force since ${DAY}$`), (m) => [["reason.inForceSince", { d: m[1] }]]],
+  [
+    new RegExp(`^in force since ${DAY}; to be (replaced|repealed) by (.+) from ${DAY}$`),
+    (m) => [["reason.inForceSince", { d: m[1] }], [`reason.toBe_${m[2]}`, { n: m[3], d: m[4] }]],
+  ],
+  [/^no effective date known$/, () => [["reason.unknown", {}]]],
+];
+
+/** The reason as nodes in the interface language, the deciding document linked; null for an unknown form. */
+function reasonNodes(validity) {
+  const text = String(validity.reason || "").trim();
+  for (const [pattern, parts] of REASONS) {
+    const m = pattern.exec(text);
+    if (!m) continue;
+    const out = [];
+    parts(m).forEach(([key, params], i) => {
+      if (i) out.push("; ");
+      out.push(...fill(key, "n" in params ? { ...params, n: byRef(validity, params.n) } : params));
+    });
+    return out;
+  }
+  return null;
+}
+
+/** The deciding document: a link when the API resolved it to a document the caller may see. */
+function byRef(validity, number) {
+  if (validity.by_doc_id && (number === validity.by_number || number === validity.by_doc_id)) {
+    return el("a", { href: docHref(validity.by_doc_id), class: "validity-by" }, number);
+  }
+  return number;
+}
+
+/** t(key) as a list of nodes, where a parameter may be a node (a link) placed where its {name} stands. */
+function fill(key, params) {
+  const text = t(key);
+  const out = [];
+  let last = 0;
+  for (const m of text.matchAll(/\{(\w+)\}/g)) {
+    out.push(text.slice(last, m.index));
+    out.push(m[1] in params ? params[m[1]] : m[0]);
+    last = m.index + m[0].length;
+  }
+  out.push(text.slice(last));
+  return out.filter((x) => x !== "");
+}
+
+// Kinds that change whether this document applies come first, then what it does to others, then the rest.
+const KIND_ORDER = [
+  "replaced_by", "repealed_by", "amended_by", "corrected_by", "consolidated_by",
+  "replaces", "repeals", "amends", "corrects", "consolidates",
+  "basis", "implements", "guides", "implemented_by", "guided_by", "basis_of",
+];
+
+/** The relations list: one group per kind, each related document linked when it is indexed and visible. */
+function renderRelations(relations, textLang) {
+  const groups = new Map();
+  for (const r of relations) {
+    if (!r || !r.kind) continue;
+    if (!groups.has(r.kind)) groups.set(r.kind, []);
+    groups.get(r.kind).push(r);
+  }
+  const rank = (k) => (KIND_ORDER.includes(k) ? KIND_ORDER.indexOf(k) : KIND_ORDER.length);
+  const kinds = [...groups.keys()].sort((a, b) => rank(a) - rank(b));
+  $("doc-relations-box").hidden = kinds.length === 0;
+  $("doc-relations").replaceChildren(
+    ...kinds.map((kind) =>
+      el(
+        "section",
+        { class: "rel-group", dataset: { kind } },
+        el("h3", {}, relationLabel(kind), " ", el("span", { class: "count" }, `(${groups.get(kind).length})`)),
+        el("ul", {}, ...groups.get(kind).map((r) => relationItem(r, textLang))),
+      ),
+    ),
+  );
+}
+
+function relationItem(r, textLang) {
+  const name = r.number || r.title || r.doc_id || "";
+  const head = r.doc_id
+    ? el("a", { href: docHref(r.doc_id), class: "relation-link" }, name)
+    : el("span", { class: "relation-number" }, name);
+  const title = r.title && r.title !== name ? el("span", { class: "relation-title", lang: textLang }, ` — ${r.title}`) : null;
+  const meta = [r.doc_type, r.issued_date, r.scope ? t("doc.relationScope", { s: r.scope }) : ""].filter(Boolean).join(" · ");
+  return el(
+    "li",
+    { dataset: { direction: r.direction || "" } },
+    head,
+    title,
+    meta ? el("span", { class: "meta-line" }, meta) : null,
+    r.sentence ? el("q", { class: "relation-sentence", lang: textLang }, r.sentence) : null,
+  );
 }
 
 /** Text without Markdown heading marks ("## II. …" → "II. …"), which the sources carry. */

@@ -8,13 +8,15 @@ import {
   docHref,
   el,
   pagesText,
+  roleLabel,
   searchHref,
   showError,
   statusMessage,
+  validityBadge,
 } from "./util.js";
 
 const $ = (id) => document.getElementById(id);
-let state = { q: "", mode: "hybrid", type: [], issuer: [], year: "", language: [], offset: 0, k: 10 };
+let state = { q: "", mode: "hybrid", type: [], issuer: [], year: "", language: [], inForce: false, offset: 0, k: 10 };
 let lastResponse = null;
 let lastHref = "#/search";
 let facetsData = null;
@@ -34,7 +36,7 @@ export function initSearch() {
     go({ ...state, q: $("q").value.trim(), mode: $("mode").value, offset: 0 });
   });
   $("clear-filters").addEventListener("click", () => {
-    go({ ...state, type: [], issuer: [], year: "", language: [], offset: 0 });
+    go({ ...state, type: [], issuer: [], year: "", language: [], inForce: false, offset: 0 });
   });
   $("prev-page").addEventListener("click", () => go({ ...state, offset: Math.max(0, state.offset - state.k) }));
   $("next-page").addEventListener("click", () => go({ ...state, offset: state.offset + state.k }));
@@ -58,6 +60,7 @@ function stateFrom(params) {
     issuer: params.getAll("issuer"),
     year: params.get("year") || "",
     language: params.getAll("language"),
+    inForce: params.get("in_force") === "1",
     offset: num("offset", 0),
     k: Math.max(1, Math.min(num("k", 10), 100)),
   };
@@ -188,6 +191,7 @@ function renderHit(hit) {
   add("field.date", hit.issued_date);
   add("field.section", hit.section);
   add("field.pages", pagesText(hit.pages));
+  add("field.role", roleLabel(hit.role));
   const snippet = el("p", { class: "snippet" });
   // Snippets are HTML-escaped by the server with only <mark> added, so they may go in as HTML.
   snippet.innerHTML = hit.snippet || "";
@@ -199,6 +203,7 @@ function renderHit(hit) {
       {},
       el("h3", {}, el("a", { href: docHref(hit.doc_id, hit.chunk_id), class: "hit-link" }, title)),
       classificationBadge(hit.classification),
+      validityBadge(hit.validity),
       meta,
       snippet,
     ),

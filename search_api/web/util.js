@@ -25,7 +25,7 @@ export function docHref(docId, chunkId) {
   return chunkId === undefined || chunkId === null ? base : `${base}?chunk=${encodeURIComponent(chunkId)}`;
 }
 
-/** Link to the search view for a state {q, mode, type[], issuer[], year, language[], offset, k}. */
+/** Link to the search view for a state {q, mode, type[], issuer[], year, language[], inForce, offset, k}. */
 export function searchHref(state) {
   const p = new URLSearchParams();
   if (state.q) p.set("q", state.q);
@@ -34,6 +34,7 @@ export function searchHref(state) {
   for (const v of state.issuer || []) p.append("issuer", v);
   if (state.year) p.set("year", state.year);
   for (const v of state.language || []) p.append("language", v);
+  if (state.inForce) p.set("in_force", "1");
   if (state.offset) p.set("offset", String(state.offset));
   if (state.k && state.k !== 10) p.set("k", String(state.k));
   const qs = p.toString();
@@ -74,6 +75,32 @@ export function classificationBadge(label) {
   const level = classificationLevel(label);
   if (level === 0) return null;
   return el("span", { class: `badge classified level-${level ?? "x"}` }, classificationLabel(label));
+}
+
+const VALIDITY = ["in_force", "not_yet_in_force", "replaced", "repealed", "partly_amended", "expired", "unknown"];
+
+/** Translated label of a validity status; null when the status is not one the API defines. */
+export function validityLabel(status) {
+  return VALIDITY.includes(status) ? t(`validity.${status}`) : null;
+}
+
+/** A badge for a document's validity (in force, replaced, …); null when unknown or absent (nothing to say). */
+export function validityBadge(status) {
+  if (!status || status === "unknown" || !VALIDITY.includes(status)) return null;
+  return el("span", { class: `badge validity v-${status.replace(/_/g, "-")}`, dataset: { validity: status } }, validityLabel(status));
+}
+
+/** Translated label of a section role (targets, results, …); the role itself when no label exists; "" for none. */
+export function roleLabel(role) {
+  if (!role) return "";
+  const label = t(`role.${role}`);
+  return label === `role.${role}` ? role.replace(/_/g, " ") : label;
+}
+
+/** Translated label of a relation kind (replaces, amended_by, …); the kind in words when no label exists. */
+export function relationLabel(kind) {
+  const label = t(`rel.${kind}`);
+  return label === `rel.${kind}` ? String(kind).replace(/_/g, " ") : label;
 }
 
 /** Pages as "3" or "3–5". */
