@@ -87,12 +87,9 @@ class Mention:
     named: bool = False
 
 
-def _type_before(
-    text: str, types: list[re.Match[str]], starts: list[int], lo: int, num_start: int
-) -> tuple[str | None, int | None]:
-    """The type word naming the document whose number starts at num_start, and where its phrase begins.
-    ``types`` are the text's capitalised type words in order, ``starts`` their start offsets."""
-    found = types[bisect_left(starts, lo) : bisect_left(starts, num_start)]
+def _type_before(text: str, lo: int, num_start: int) -> tuple[str | None, int | None]:
+    """The type word naming the document whose number starts at num_start, and where its phrase begins."""
+    found = [t for t in _TYPE_RE.finditer(text, lo, num_start) if t.group(1)[0].isupper()]
     for i in range(len(found) - 1, -1, -1):
         m = found[i]
         between = text[m.end() : num_start]
@@ -115,8 +112,6 @@ def _type_before(
 def find_mentions(text: str) -> list[Mention]:
     """Every document number the text names, in order (own number included: callers drop it)."""
     out: list[Mention] = []
-    types = [t for t in _TYPE_RE.finditer(text) if t.group(1)[0].isupper()]
-    starts = [t.start() for t in types]
     for m in _NUMBER_RE.finditer(text):
         raw = m.group(1)
         if not _LETTER.search(raw):
@@ -126,7 +121,7 @@ def find_mentions(text: str) -> list[Mention]:
         if _NOT_DOCUMENT.search(before):
             continue
         canon = canonical_number(raw)
-        doc_type, start = _type_before(text, types, starts, lo, m.start())
+        doc_type, start = _type_before(text, lo, m.start())
         implied = doc_type_from_number(canon)
         if start is None:
             if implied is None:

@@ -14,7 +14,6 @@ a list separator ("; ", ", ", "và") keeps the list going, "của", "theo", "b�
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from indexer.understanding.doctypes import DOC_TYPES
@@ -205,8 +204,6 @@ class _Extractor:
         self.mentions = [m for m in find_mentions(text) if m.key != own_key]
         self.starts = [m.start for m in self.mentions]
         self.names = document_names(text, self.mentions)
-        self.triggers = find_triggers(text, 0, len(text))
-        self.trigger_starts = [t.start for t in self.triggers]
         self.consolidated = bool(_CONSOLIDATED.search(text)) or bool(own_key and "VBHN" in own_key)
         self.out: dict[tuple[RelationKind, str, str | None], Relation] = {}
 
@@ -256,9 +253,7 @@ class _Extractor:
         lead, skip = _lead(seg, content)
         a = seg.start + skip
         state = _State()
-        lo, hi = bisect_left(self.trigger_starts, a), bisect_left(self.trigger_starts, seg.end)
-        triggers = [t for t in self.triggers[lo:hi] if t.end <= seg.end]
-        events = _events(triggers, [m for m in found if m.start >= a])
+        events = _events(find_triggers(self.text, a, seg.end), [m for m in found if m.start >= a])
         opens_with_verb = bool(events) and isinstance(events[0], Trigger) and not self.text[a : events[0].start].strip()
         if intro is not None and not opens_with_verb:
             state.kinds, state.fresh, state.gap_start = intro[0], True, a

@@ -11,8 +11,8 @@ sentence carries its zone and whether it stands inside quotation marks; offsets 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from indexer.understanding.doctypes import DOC_TYPES, doc_type_from_line
 from indexer.understanding.text import fold
@@ -35,6 +35,7 @@ _BODY_START = re.compile(
     r"^(?:#+\s*)?(?:dieu\s+1\b|article\s+1\b|chuong\s+(?:i|1)\b|chapter\s+(?:i|1)\b|phan\s+(?:i|1|thu nhat)\b|"
     r"i\s*[.\-–)]\s)"
 )
+_MAYBE_BODY = re.compile(r"(?:#+\s*)?(?:[ĐD][iI]|[Aa]r|C[hH]|P[hH]|I\s*[.\-–)])")  # before folding a line
 _PREAMBLE_LINE = re.compile(r"^[\s\-–*]*(?:can cu|pursuant|based on)")
 _TAIL_START = re.compile(
     r"^(?:Nơi nhận|NƠI NHẬN|Noi nhan|NOI NHAN|Recipients?)\s*:|^(?:KT|TM|TL|Q|T/M|K/T|T/L)\.?\s+[A-ZĐ]{2}"
@@ -76,8 +77,7 @@ _ABBREVIATIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """One sentence (the title: all its lines) with its offsets, zone and typography.
 
     ``marker`` is the list marker class of the line the sentence opens ("digit" for "1.", "letter" for "a)",
@@ -152,7 +152,14 @@ def _zones(text: str, lines: list[tuple[int, int]]) -> tuple[int, int, int, int]
             ended = line.isupper() or line.endswith((".", ";", ":"))
             chars += len(line)
             preamble = i + 1
-    body = next((i for i in range(preamble, n) if _BODY_START.match(fold(text[lines[i][0] : lines[i][1]]))), None)
+    body = next(
+        (
+            i
+            for i in range(preamble, n)
+            if _MAYBE_BODY.match(text, lines[i][0]) and _BODY_START.match(fold(text[slice(*lines[i])]))
+        ),
+        None,
+    )
     if body is None:
         basis = [
             i for i in range(preamble, min(n, preamble + 60)) if _PREAMBLE_LINE.match(fold(text[slice(*lines[i])]))
