@@ -176,6 +176,23 @@ def validity_score(docs: list[Analysed], statuses: dict[str, ValidityStatus]) ->
     return out
 
 
+def english_dates(path: Path) -> dict[str, int] | None:
+    """Effective dates of the English translations (no page date of issue: the title's "No. … of <date>" serves);
+    "… days after its publication in CONG BAO" cannot be dated from the text and is counted apart."""
+    if not path.exists():
+        return None
+    out = {"exact": 0, "with_gold": 0, "publication_based": 0}
+    for r in load_records(path):
+        gold = _iso(r.get("ngay_co_hieu_luc"))
+        if gold is None:
+            continue
+        dates = extract_dates(nfc(str(r.get("text") or "")), r.get("ngay_ban_hanh"))
+        out["with_gold"] += 1
+        out["exact"] += dates.effective_date == gold
+        out["publication_based"] += bool(dates.effective_sentence and "publication" in dates.effective_sentence)
+    return out
+
+
 def evaluate(path: Path) -> dict[str, Any]:
     """Every figure of the benchmark over one vbpl JSONL file."""
     docs = analyse(load_records(path))
@@ -205,9 +222,20 @@ def evaluate(path: Path) -> dict[str, Any]:
             "gold_judged_wrong": dates.gold_errors,
         },
         "expiry_dates": sum(1 for a in docs if a.dates.expiry_date),
+        "english_dates": english_dates(path.with_name("vbpl_en_translations.jsonl")),
         "validity": scores,
         "validity_scored_accuracy": sum(s["correct"] for s in scored) / max(1, sum(s["documents"] for s in scored)),
     }
+
+
+def _english(en: dict[str, int] | None) -> list[str]:
+    if not en:
+        return []
+    return [
+        f"English translations (`vbpl_en_translations.jsonl`): {en['exact']} of {en['with_gold']} exact; "
+        f'{en["publication_based"]} say "… days after its publication in CONG BAO", a date the text cannot give.',
+        "",
+    ]
 
 
 def report(result: dict[str, Any], misses: int = 40) -> str:
@@ -232,6 +260,7 @@ def report(result: dict[str, Any], misses: int = 40) -> str:
         "",
         f"Documents with an expiry date of their own: {result['expiry_dates']} of {d['total']}.",
         "",
+        *_english(result.get("english_dates")),
         "| gold status | documents | correct | accuracy | predicted |",
         "|---|---:|---:|---:|---|",
         *[

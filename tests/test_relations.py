@@ -260,6 +260,31 @@ Thong tu nay thay the Thong tu so 01/2020/TT-BTC ngay 1 thang 1 nam 2020.
     }
 
 
+def test_english_translation() -> None:
+    text = """DECREE
+On state investment credit
+
+Pursuant to the June 19, 2015 Law on Organization of the Government No. 76/2015/QH13;
+
+Article 1. Scope
+
+Article 40. Effect
+
+This Decree takes effect on May 15, 2017, and replaces the Government’s Decree No. 75/2011/ND-CP of August 30, \
+2011, on state investment credit; and Decree No. 133/2013/ND-CP of October 17, 2013, supplementing Decree No. \
+54/2013/ND-CP.
+
+2. To annul Point b, Clause 1, Article 45 of Law No. 28/2009/QH12 on Criminal Records.
+"""
+    assert found(text) == {
+        ("basis", "76/2015/QH13", None),
+        ("replaces", "75/2011/NĐ-CP", None),
+        ("replaces", "133/2013/NĐ-CP", None),
+        ("repeals", "28/2009/QH12", "Point b, Clause 1, Article 45"),
+    }
+    assert extract_dates(text, None).effective_date == "2017-05-15"
+
+
 def test_a_repealed_law_as_amended_is_one_repeal() -> None:
     text = (
         "LUẬT\nTHUẾ THU NHẬP CÁ NHÂN\n\nCăn cứ Hiến pháp;\n\nĐiều 1. Phạm vi\n\nĐiều 30. Hiệu lực thi hành\n\n"

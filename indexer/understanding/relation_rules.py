@@ -112,6 +112,7 @@ _SUBJECT_FILLER = _words(
     "các", "những", "nội dung", "quy định", "tại", "của", "văn bản", "sau đây", "riêng", "đồng thời", "toàn bộ",
     "điều", "khoản", "điểm", "chương", "mục", "phần", "phụ lục",
 )  # fmt: skip
+_POSSESSIVE = re.compile(r"\b(?:the\s+)?(?:[A-Z][\w-]*\s+(?:of\s+)?){0,5}[A-Z][\w-]*[’']s\b")
 _IDS = re.compile(r"(?<!\w)(?:\d+[a-zđ]?\d*|[IVXLC]+|[a-zđ]\d?)(?!\w)")
 _DESCRIPTION_END = re.compile(rf"(?i){alternatives('của', 'tại', 'thuộc', 'kèm theo', 'of')}\s*$")
 _PHRASE_LEVEL = _words("cụm từ", "từ ngữ", "một số từ", "các từ", "word", "words", "phrase", "phrases")
@@ -161,6 +162,7 @@ def own_subject(content: str) -> int | None:
 
 def loose_gap(gap: str, scope: str | None) -> bool:
     """Whether the words between a verb and a document leave the document its object ("một số điều của")."""
+    gap = _POSSESSIVE.sub(" ", gap)  # "replaces the Minister of Finance’s Circular No. …"
     if not _left(_FILLER, _IDS.sub(" ", _FILLER.sub(" ", gap))):
         return True
     return scope is not None and bool(_DESCRIPTION_END.search(gap)) and len(gap) < 300
@@ -178,8 +180,9 @@ def subject_prefix(prefix: str) -> bool:
 
 
 def phrase_level(gap: str) -> bool:
-    """Replacing or repealing words ("thay thế cụm từ …") amends a document; it does not replace it."""
-    return bool(_PHRASE_LEVEL.search(gap))
+    """Replacing or repealing words ("thay thế cụm từ …", "thay thế “Phụ lục …”") amends a document; it does not
+    replace it."""
+    return bool(_PHRASE_LEVEL.search(gap) or _QUOTED.search(gap))
 
 
 def vague_scope(gap: str) -> str | None:

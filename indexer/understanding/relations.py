@@ -132,7 +132,8 @@ def _walk(text: str, a: int, events: list[Mention | Trigger], lead: str, state: 
             elif prev == "verb":
                 op = lead == "title" and prev_op and not seen_mention
             else:
-                op = prev_head and state.kinds is not None and bool(_COORD_END.search(gap))
+                participle = text[ev.start : ev.end].lower().endswith("ing")  # ", amending …": a description
+                op = prev_head and state.kinds is not None and bool(_COORD_END.search(gap)) and not participle
             if op:
                 joined = prev == "verb" and prev_op and state.kinds is not None
                 state.kinds = (state.kinds | {ev.rule.kind}) if joined and state.kinds else frozenset({ev.rule.kind})
