@@ -25,7 +25,7 @@ import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -205,22 +205,13 @@ def evaluate(path: Path) -> dict[str, Any]:
 
     return {
         "machine": machine_label(),
-        "data": str(path),
+        "data": path.name,
         "documents": len(docs),
         "as_of": AS_OF.isoformat(),
         "relations": {k.value: kinds.get(k.value, 0) for k in RelationKind},
         "relations_total": sum(kinds.values()),
         "relations_resolved": resolved,
-        "dates": {
-            "exact": dates.exact,
-            "stated": dates.stated,
-            "total": dates.total,
-            "accuracy": dates.accuracy,
-            "raw_exact": dates.raw_exact,
-            "raw_stated": dates.raw_stated,
-            "misses": dates.misses,
-            "gold_judged_wrong": dates.gold_errors,
-        },
+        "dates": {**asdict(dates), "accuracy": dates.accuracy},
         "expiry_dates": sum(1 for a in docs if a.dates.expiry_date),
         "english_dates": english_dates(path.with_name("vbpl_en_translations.jsonl")),
         "validity": scores,
@@ -255,7 +246,7 @@ def report(result: dict[str, Any], misses: int = 40) -> str:
         "",
         "| effective date | exact | stated (gold given) | accuracy | gold judged wrong | raw (all gold as given) |",
         "|---|---:|---:|---:|---:|---:|",
-        f"| `ngay_co_hieu_luc` | {d['exact']} | {d['stated']} | {d['accuracy']:.2%} | {len(d['gold_judged_wrong'])} |"
+        f"| `ngay_co_hieu_luc` | {d['exact']} | {d['stated']} | {d['accuracy']:.2%} | {len(d['gold_errors'])} |"
         f" {d['raw_exact']}/{d['raw_stated']} = {d['raw_exact'] / max(1, d['raw_stated']):.2%} |",
         "",
         f"Documents with an expiry date of their own: {result['expiry_dates']} of {d['total']}.",
@@ -275,7 +266,7 @@ def report(result: dict[str, Any], misses: int = 40) -> str:
         *[f"- {i}: {g} → {e}" for i, g, e in d["misses"][:misses]],
         "",
         "**Gold judged wrong** (id: gold → extracted)",
-        *[f"- {i}: {g} → {e}" for i, g, e in d["gold_judged_wrong"][:misses]],
+        *[f"- {i}: {g} → {e}" for i, g, e in d["gold_errors"][:misses]],
         "",
         "**Validity misses** (id: reason)",
         *[f"- {g}: {i}: {r}" for g in SCORED for i, r in v[g]["misses"][:misses]],

@@ -56,6 +56,7 @@ _COORD_END = re.compile(r"(?i)(?:[,;]|\bvà|\bđồng thời|\bhoặc|\band)\s*$
 _TITLE_LEAD = re.compile(r"(?i)(?:[,;]|\bvà|\bvề việc|\bđể|\bnhằm)\s*$")
 _CONNECTOR = re.compile(r"(?i)^[\s,]*(?:và|hoặc|and|or|/)?[\s,]*$")
 _LIST_END = re.compile(r"(?i)(?:^|[\s,])(?:và|và các|hoặc|cùng|and)$")
+_LIST_INTRO = re.compile(r"(?<!như sau):\s*$")  # "Bãi bỏ các văn bản sau đây:"; "… như sau:" brings new wording
 _Intro = tuple[frozenset[RelationKind], str | None]  # a list's verbs and the marker class of its opening line
 _OPERATIVE = (K.AMENDS, K.REPLACES, K.REPEALS, K.GUIDES, K.IMPLEMENTS, K.CORRECTS)
 
@@ -79,8 +80,8 @@ class _State:
     """The walk through one sentence: the operative verbs in force and the subjects awaiting a verb."""
 
     kinds: frozenset[RelationKind] | None = None
-    gap_start: int = 0  # where the words after the operative verb begin (None once a document followed)
-    fresh: bool = False
+    gap_start: int = 0  # where the words after the operative verb begin
+    fresh: bool = False  # no document named yet since that verb
     close: bool = False
     vague: str | None = None  # "một số điều": the verb names a part without numbers, for all its objects
     in_subject: bool = False
@@ -236,15 +237,15 @@ class _Extractor:
                 continue
             if intro and seg.line_first and (seg.marker in (None, "article", intro[1])):
                 intro = None
-            if seg.zone in (TITLE, PREAMBLE):
-                found = sorted(found + name_mentions(self.text, self.names, seg.start, seg.end, found),
-                               key=lambda m: m.start)  # fmt: skip
+            if seg.zone in (TITLE, PREAMBLE):  # "… hướng dẫn thi hành Luật Hóa chất": a law by its name
+                named = name_mentions(self.text, self.names, seg.start, seg.end, found)
+                found = sorted(found + named, key=lambda m: m.start)
             if not found and not content.endswith(":"):
                 continue  # nothing to relate to, and no list of documents announced
             state = self.walk(seg, content, found, intro)
             for kind, m, scope in state.found:
                 self.add(kind, m, seg, scope)
-            if intro is None and content.rstrip().endswith(":") and not state.found:
+            if intro is None and _LIST_INTRO.search(content) and not state.found:
                 kinds = state.kinds or (frozenset({K.REPEALS}) if self.ends_in_repeal(found, content) else None)
                 if kinds:
                     intro = (kinds, seg.marker)
