@@ -125,7 +125,9 @@ class DraftService:
         if request.mode == "llm" and self.llm is None:
             raise LlmUnavailable("LLM drafting is off: set THAMMUU_LLM__BASE_URL to an OpenAI-compatible endpoint")
         access = flt.access_only()
-        subject = resolve_subject(self.retriever, request.subject, access) if request.subject else None
+        subject = (
+            resolve_subject(self.retriever, request.subject, access, template.language) if request.subject else None
+        )
         scoped = narrowed(flt, request)
         # The extractive drafter quotes verbatim: a Vietnamese report quotes Vietnamese documents unless the
         # caller chose languages; the LLM drafter may read any language and write the template's.
@@ -151,7 +153,10 @@ class DraftService:
             blocks=_blocks(template, date.today()),
             subject=subject_info(subject, list(pool.doc_order)),
         )
-        yield "start", {"id": draft.id, "template": template.id, "sections": len(template.sections)}
+        start: dict[str, Any] = {"id": draft.id, "template": template.id, "sections": len(template.sections)}
+        if draft.subject is not None:
+            start["subject"] = draft.subject.model_dump(mode="json")
+        yield "start", start
         ctx = DraftContext(vectors=pool.vectors, doc_order=pool.doc_order)
         rows_by_chunk = {r.chunk_id: r for r in pool.rows}
         topic_words = words(request.topic)

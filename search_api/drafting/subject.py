@@ -49,8 +49,14 @@ def subject_keys(subject: str) -> list[str]:
     return keys
 
 
-def resolve_subject(retriever: HybridRetriever, subject: str, access: SearchFilter) -> DocumentRecord:
-    """The visible document the subject number names; raises UnknownSubject otherwise (never saying which)."""
+def resolve_subject(
+    retriever: HybridRetriever, subject: str, access: SearchFilter, language: str | None = None
+) -> DocumentRecord:
+    """The visible document the subject number names; raises UnknownSubject otherwise (never saying which).
+
+    Several documents can hold one number (a resolution and its translations, an "NQ 05" of two committees):
+    the exact number first, then the draft's language, then the kind of document a review is about, the oldest.
+    """
     keys = subject_keys(subject)
     store = retriever.index.store
     ids = store.docs_by_number(keys, access) if keys else []
@@ -59,10 +65,11 @@ def resolve_subject(retriever: HybridRetriever, subject: str, access: SearchFilt
         raise UnknownSubject(f"subject {subject[:60]!r}: no document with this number among those you may see")
     full = set(keys[:3])  # canonical, folded and separator-free forms: an exact number beats an "NQ 05" match
 
-    def rank(d: DocumentRecord) -> tuple[int, int, str]:
+    def rank(d: DocumentRecord) -> tuple[int, int, int, str]:
         exact = 0 if d.number and number_key(d.number) in {number_key(k) for k in full} else 1
+        same_language = 0 if language is None or d.language == language else 1
         kind = 0 if (d.doc_type or "").lower() in _PREFERRED_TYPES else 1
-        return exact, kind, d.issued_date or "9999"
+        return exact, same_language, kind, d.issued_date or "9999"
 
     return min(docs, key=rank)
 
