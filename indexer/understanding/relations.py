@@ -63,7 +63,8 @@ _OPERATIVE = (K.AMENDS, K.REPLACES, K.REPEALS, K.GUIDES, K.IMPLEMENTS, K.CORRECT
 
 @dataclass(frozen=True)
 class Relation:
-    """One relation this document states toward another, with the sentence that states it."""
+    """One relation this document states toward another, with the sentence that states it (for an item of a
+    list — "Bãi bỏ các văn bản sau đây: a) …" — the item; for the title, all its lines)."""
 
     kind: RelationKind
     target_number: str  # canonical (numbers.canonical_number)
@@ -270,7 +271,7 @@ class _Extractor:
 
 
 def extract_relations(text: str, own_number: str | None = None) -> list[Relation]:
-    """Relations the text states toward other documents, first statement of each (kind, target, scope) kept,
-    in the order found; never one toward ``own_number``."""
+    """Relations the text (NFC, as stored; offsets index it) states toward other documents, the first statement
+    of each (kind, target, scope) kept, in the order found; never one toward ``own_number``."""
     own_key = number_key(own_number) if own_number else None
     return _Extractor(text, own_key or None).run()

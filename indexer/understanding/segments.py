@@ -26,8 +26,8 @@ _RULE = re.compile(r"^[\s_\-–—=*.~]{3,}$")
 # Matched against the accent-folded line (fold()), so that a text typed without diacritics is cut the same way.
 _OPENER = re.compile(r"^(?:theo de nghi|theo yeu cau|thuc hien\s|de\s|xet\s)")  # a preamble, below a title line
 _TITLE_STOP = re.compile(
-    r"^(?:can cu|pursuant|based on|in furtherance|"
-    r"at the (?:request|proposal)|dieu\s+\d|article\s+\d|chuong\s|chapter\s|phan\s+(?:thu|[ivx\d])|muc\s+\d|"
+    r"^(?:can cu|pursuant|based on|in furtherance|at the (?:request|proposal)|dieu\s+\d|article\s+\d|"
+    r"(?:chuong|chapter)\s+(?:[ivxlc]+|\d+)\b|phan\s+(?:thu|[ivx\d])|muc\s+\d|"
     r"[ivxlc]+\s*[.)\-–]\s|\d+\s*[.)]\s|\(.*\)$)"
 )
 _TITLE_NUMBER_LINE = re.compile(rf"(?i)^(?:{_TYPES_ALT})(?:\s+liên tịch)?\s+số\b")
