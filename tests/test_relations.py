@@ -173,6 +173,29 @@ b) Thông tư số 20/2017/TT-BTC ngày 06 tháng 3 năm 2017 của Bộ Tài ch
     assert kinds_of(text, "195/2015/TT-BTC") == {"replaces"}
 
 
+def test_peers_of_the_listed_documents_against_documents_in_their_descriptions() -> None:
+    text = """THÔNG TƯ
+Về abc
+
+Căn cứ Luật X;
+
+Điều 1. abc
+
+Điều 9. Hiệu lực thi hành
+
+1. Thông tư này thay thế Thông tư số 29/2023/TT-BGDĐT ngày 29 tháng 12 năm 2023 của Bộ trưởng quy định chi tiết thi \
+hành một số điều của Luật Thi đua, khen thưởng đối với ngành Giáo dục và Thông tư số 10/2024/TT-BGDĐT ngày 26 tháng 8 \
+năm 2024 của Bộ trưởng.
+
+2. Thông tư số 219/2013/TT-BTC ngày 31 tháng 12 năm 2013 của Bộ trưởng Bộ Tài chính hướng dẫn thi hành Luật Thuế giá \
+trị gia tăng và Nghị định số 209/2013/NĐ-CP hết hiệu lực kể từ ngày Thông tư này có hiệu lực thi hành.
+"""
+    rels = found(text)
+    assert {("replaces", "29/2023/TT-BGDĐT", None), ("replaces", "10/2024/TT-BGDĐT", None)} <= rels  # peers
+    assert ("repeals", "219/2013/TT-BTC", None) in rels
+    assert not kinds_of(text, "209/2013/NĐ-CP")  # what 219/2013 guides, not a peer of it
+
+
 def test_guides_a_law_named_in_the_title_without_its_number() -> None:
     text = """THÔNG TƯ
 Quy định chi tiết và hướng dẫn thi hành một số điều của Luật Hóa chất

@@ -113,6 +113,8 @@ def _walk(text: str, a: int, events: list[Mention | Trigger], lead: str, state: 
     ``primed``: a verb of ``state.kinds`` precedes (a list item under "Bãi bỏ các văn bản sau đây:")."""
     prev: str | None = "verb" if primed else None  # "verb" or "mention"
     prev_op, prev_head, seen_mention = primed, False, False
+    head_type: str | None = None  # the type of the last document the verbs act on
+    last_head = False
     last_end = clause = a
     for ev in events:
         gap = text[last_end : ev.start]
@@ -140,6 +142,8 @@ def _walk(text: str, a: int, events: list[Mention | Trigger], lead: str, state: 
                 joined = prev == "verb" and prev_op and state.kinds is not None
                 state.kinds = (state.kinds | {ev.rule.kind}) if joined and state.kinds else frozenset({ev.rule.kind})
                 state.fresh, state.gap_start, state.close, state.vague = True, ev.end, ev.rule.close, None
+            if prev == "mention":
+                last_head = prev_head  # whether the verb describes a document the operative verbs act on
             prev, prev_op, last_end = "verb", op, ev.end
             continue
         if ";" in gap:
@@ -165,11 +169,17 @@ def _walk(text: str, a: int, events: list[Mention | Trigger], lead: str, state: 
             elif r.endswith(";"):
                 head = True
             elif prev == "verb":
-                head = False  # "hướng dẫn thi hành Luật X và Nghị định số …": still the objects of that verb
+                # After a describing verb, a peer of the listed documents goes on with the list ("Thông tư số A …
+                # quy định chi tiết … Luật X và Thông tư số B"); another type is that verb's object ("Thông tư số
+                # A hướng dẫn thi hành Luật X và Nghị định số B").
+                joined = bool(r.strip()) and (r.endswith(",") or bool(_LIST_END.search(r)))
+                head = joined and last_head and ev.doc_type is not None and ev.doc_type == head_type
             elif r.endswith((",", ":")) or _LIST_END.search(r) or not r.strip():
                 head = prev_head  # a list goes on as it began: objects stay objects, descriptions descriptions
             if head:
                 _emit(state, ev, scope)
+        if head:
+            head_type = ev.doc_type
         prev, prev_op, prev_head, last_end, seen_mention = "mention", False, head, ev.end, True
 
 
