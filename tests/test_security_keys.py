@@ -7,9 +7,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import BASE_URL
 
 from indexer.models import Classification
 from indexer.storage.filters import SearchFilter
+from search_api.config import AppSettings
 from search_api.security import (
     DEV_PRINCIPAL,
     DuplicatePrincipal,
@@ -138,9 +140,25 @@ def test_check_bind(store: PrincipalStore, caplog: pytest.LogCaptureFixture) -> 
         check_bind("127.0.0.1", store)
         check_bind("::1", store)
         check_bind("localhost", store)
-    assert "DEVELOPMENT MODE" in caplog.text
+    assert "DEVELOPMENT MODE" not in caplog.text  # announced once, by the app state that decides it
     for host in ("0.0.0.0", "192.168.1.5", "::", "example.org"):
         with pytest.raises(UnsafeBinding):
             check_bind(host, store)
     store.add("ana", ["reader"], 0)
     check_bind("0.0.0.0", store)  # principals defined: allowed
+
+
+def test_development_mode_is_announced_once(
+    tmp_path: Path,
+    settings: AppSettings,
+    fake_embedder,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+
+    s = settings.model_copy(update={"index_dir": tmp_path / "index"})
+    with caplog.at_level(logging.INFO), TestClient(create_app(s, embedder=fake_embedder), base_url=BASE_URL):
+        pass
+    assert caplog.text.count("DEVELOPMENT MODE") == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,6 +19,7 @@ from indexer.retrieval.fusion import fuse
 from indexer.retrieval.query_restore import Restorer, looks_unmarked_vietnamese, restore_query
 from indexer.storage.filters import SearchFilter
 from indexer.storage.index import Index
+from indexer.storage.records import ChunkHit
 from indexer.understanding.identity import find_numbers
 from indexer.understanding.text import fold, has_vietnamese_diacritics, tokenize
 
@@ -84,8 +86,8 @@ class HybridRetriever:
             tokens=tokens, numbers=numbers, diacritics=has_vietnamese_diacritics(query), mode=mode
         )
         store = self.index.store
-        lexical: list[tuple[int, float]] = []
-        dense: list[tuple[int, float]] = []
+        lexical: list[ChunkHit] = []
+        dense: list[ChunkHit] = []
         t = time.perf_counter()
         vocab, vietnamese = self.analyse(query, tokens, interp.diacritics, flt)
         interp.fusion_profile = "vietnamese" if vietnamese else "other"
@@ -103,10 +105,11 @@ class HybridRetriever:
             t = time.perf_counter()
             dense = self.index.dense_search(qvec, flt, n)
             timings["dense"] = (time.perf_counter() - t) * 1000
+        fused: list[tuple[int, float]]
         if mode == "lexical":
-            fused = lexical
+            fused = [(c, sc) for c, sc in lexical]
         elif mode == "dense":
-            fused = dense
+            fused = [(c, sc) for c, sc in dense]
         else:
             fused = fuse(lexical, dense, s.fusion_for(vietnamese))
         if numbers:
@@ -128,7 +131,7 @@ class HybridRetriever:
         vocab = self.index.store.vocab_exact_forms(list(dict.fromkeys(fold(t) for t in tokens)), flt)
         return vocab, looks_unmarked_vietnamese(query, vocab)
 
-    def _restore(self, query: str, vocab: Vocab, lexical: list[tuple[int, float]]) -> str | None:
+    def _restore(self, query: str, vocab: Vocab, lexical: Sequence[tuple[int, float]]) -> str | None:
         """The query with its Vietnamese marks restored from the index vocabulary, or None when not needed."""
         store = self.index.store
         top = [c for c, _ in lexical[: self.settings.search.restore_context]]

@@ -26,6 +26,7 @@ import numpy as np
 from indexer.models import Chunk, Document
 from indexer.storage.filters import SearchFilter
 from indexer.storage.records import (
+    ChunkHit,
     ChunkRecord,
     DocumentRecord,
     FacetCounts,
@@ -162,7 +163,7 @@ class LexicalIndex(Protocol):
         weights: tuple[float, float] = (1.0, 0.7),
         *,
         bigrams: bool = False,
-    ) -> list[tuple[int, float]]:
+    ) -> list[ChunkHit]:
         """Up to k (chunk_id, score) best first (higher is better) of the passages ``flt`` lets through holding
         any token in its exact form or its folded form. ``weights`` weigh the exact and folded columns;
         ``bigrams`` adds each pair of adjacent tokens as a phrase. Scores use the statistics of the levels the
@@ -194,7 +195,7 @@ class VectorIndex(Protocol):
         """What the index is, for health and statistics ("flat-ip", "hnsw(M=32,…)")."""
         ...
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[ChunkHit]:
         """Up to k (chunk_id, score) best first. ``allowed`` (from ``DocumentStore.allowed_chunk_ids`` of the
         caller's filter) restricts the search inside the index, before the top-k: only those ids are ever
         returned, and an empty ``allowed`` returns []."""

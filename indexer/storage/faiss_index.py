@@ -17,6 +17,7 @@ import numpy as np
 
 from indexer.config import VectorSettings
 from indexer.storage.contracts import DocumentStore
+from indexer.storage.records import ChunkHit
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class FaissIndex:
     def size(self) -> int:
         return int(self._index.ntotal)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[ChunkHit]:
         """Top-k (chunk_id, inner product); ``allowed`` restricts the search inside faiss, before the top-k."""
         if self.size == 0 or k <= 0:
             return []
@@ -68,7 +69,7 @@ class FaissIndex:
             params = faiss.SearchParametersHNSW(efSearch=max(self._ef_search, k))  # type: ignore[attr-defined]
         k = min(k, self.size)
         scores, ids = self._index.search(q, k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        return [ChunkHit(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def save(self, path: Path, generation: int) -> None:
         """Write atomically (temp file + rename) with the store generation it reflects."""

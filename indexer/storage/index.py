@@ -19,6 +19,7 @@ from indexer.storage.backends import STORE_NAME, VECTORS_NAME, Backend, backend_
 from indexer.storage.contracts import Store, VectorIndex
 from indexer.storage.filters import SearchFilter
 from indexer.storage.manifest import Manifest
+from indexer.storage.records import ChunkHit
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class Index:
         """After a write run: bring the saved vector index up to the store's generation."""
         self.refresh()
 
-    def dense_search(self, query_vec: np.ndarray, flt: SearchFilter, k: int) -> list[tuple[int, float]]:
+    def dense_search(self, query_vec: np.ndarray, flt: SearchFilter, k: int) -> list[ChunkHit]:
         """Vector search restricted inside faiss to the chunks the filter allows."""
         allowed = None if flt.is_unrestricted else self.store.allowed_chunk_ids(flt)
         return self.vectors.search(query_vec, k, allowed)

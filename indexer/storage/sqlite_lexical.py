@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from indexer.models import Classification
+from indexer.storage.records import ChunkHit
 from indexer.understanding.text import fold
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def search(
     max_level: int,
     k: int,
     weights: tuple[float, float],
-) -> list[tuple[int, float]]:
+) -> list[ChunkHit]:
     """BM25 over the caller's partition, restricted by the filter condition; (chunk_id, score) best first."""
     table = fts_table(max_level)
     # bm25() is lower-is-better; the weights are numbers, formatted in, since FTS5 wants literals there.
@@ -150,7 +151,7 @@ def search(
     except sqlite3.OperationalError as exc:
         logger.warning("lexical query %r failed: %s", match, exc)
         return []
-    return [(int(r[0]), float(r[1])) for r in rows]
+    return [ChunkHit(int(r[0]), float(r[1])) for r in rows]
 
 
 def vocab_forms(

@@ -19,7 +19,7 @@ import numpy as np
 from indexer.models import Chunk, Classification, Document
 from indexer.storage import sqlite_lexical
 from indexer.storage.filters import SearchFilter, filter_sql
-from indexer.storage.records import StoredDocument
+from indexer.storage.records import ChunkHit, StoredDocument
 from indexer.storage.schema import create_schema
 from indexer.storage.sqlite_base import SQLiteDatabase
 from indexer.storage.sqlite_reads import SQLiteReads
@@ -201,7 +201,7 @@ class SQLiteStore(SQLiteReads, SQLiteRelations, SQLiteDatabase):
         weights: tuple[float, float] = (1.0, 0.7),
         *,
         bigrams: bool = False,
-    ) -> list[tuple[int, float]]:
+    ) -> list[ChunkHit]:
         """BM25 over the FTS5 partition of the filter's levels, restricted by the filter; (chunk_id, score) best
         first. Any token matches, in exact or folded form; ``bigrams`` adds adjacent pairs as phrases. ``weights``
         are the BM25 weights of the exact and folded columns: exact-form matches weigh more. Scores depend only

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from indexer.models import Classification
 from search_api.security.errors import UnsafeBinding
-from search_api.security.principals import DEV_PRINCIPAL, Principal
+from search_api.security.principals import Principal
 
 if TYPE_CHECKING:
     from search_api.security.audit import AuditLog
@@ -77,7 +77,7 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, store: PrincipalStore) -> None:
-    """Refuse to serve beyond loopback without principals; announce development mode loudly when it applies."""
+    """Refuse to serve beyond loopback without principals (the app state announces development mode)."""
     if store.count() > 0:
         logger.info("access control on: %d active principal(s); every request needs an API key", store.count())
         return
@@ -86,9 +86,4 @@ def check_bind(host: str, store: PrincipalStore) -> None:
             f"refusing to listen on {host!r} with no principals defined: anyone on the network could read the"
             " index. Add one with `thammuu users add NAME --role reader` or bind to 127.0.0.1."
         )
-    logger.warning(
-        "*** DEVELOPMENT MODE *** no principals defined: serving on %s; requests without a key act as %r"
-        " (reads and drafts over UNCLASSIFIED documents only, no admin). Add a principal with `thammuu users add`.",
-        host,
-        DEV_PRINCIPAL.name,
-    )
+    # Development mode is announced once, by the application state that decides it (search_api.state).
