@@ -706,12 +706,14 @@ def _mock_document() -> dict[str, Any]:
                      "sentence": "Nghị quyết này thay thế Nghị quyết số 05-NQ/TU."},
         "relations": [
             {**rel, "kind": "basis", "direction": "out", "number": "57-NQ/TW", "doc_id": "real-57",
-             "title": "về đột phá phát triển khoa học, công nghệ", "doc_type": "Nghị quyết", "issued_date": "2024-12-22",
+             "title": "về đột phá phát triển khoa học, công nghệ", "doc_type": "Nghị quyết",
+             "issued_date": "2024-12-22",
              "sentence": "Căn cứ Nghị quyết số 57-NQ/TW của Bộ Chính trị"},
             {**rel, "kind": "basis", "direction": "out", "number": "123-QĐ/TW", "doc_id": None},
             {**rel, "kind": "replaced_by", "direction": "in", "number": "09-NQ/TU", "doc_id": RESULT_DOC,
              "title": "về chuyển đổi số giai đoạn 2025-2030", "scope": None},
-            {**rel, "kind": "amends", "direction": "out", "number": "02-NQ/TU", "doc_id": None, "scope": "Điều 5, khoản 2"},
+            {**rel, "kind": "amends", "direction": "out", "number": "02-NQ/TU", "doc_id": None,
+             "scope": "Điều 5, khoản 2"},
             {**rel, "kind": "implemented_by", "direction": "in", "number": "45-KH/TU", "doc_id": "real-45"},
         ],
         "sections": ["I.", "II."],
@@ -771,8 +773,11 @@ def test_document_validity_relations_and_roles(tab: Tab) -> None:
     amends = page.locator("#doc-relations .rel-group[data-kind=amends]")
     assert "Phạm vi: Điều 5, khoản 2" in amends.inner_text()
     assert amends.locator("a").count() == 0
-    assert page.locator("#doc-relations .rel-group[data-kind=replaced_by] h3").inner_text().startswith("Bị thay thế bởi")
-    roles = page.eval_on_selector_all("#doc-chunks .chunk", "cs => cs.map(c => c.querySelector('.role')?.textContent || '')")
+    heading = page.locator("#doc-relations .rel-group[data-kind=replaced_by] h3").inner_text()
+    assert heading.startswith("Bị thay thế bởi")
+    roles = page.eval_on_selector_all(
+        "#doc-chunks .chunk", "cs => cs.map(c => c.querySelector('.role')?.textContent || '')"
+    )
     assert roles == ["Bối cảnh", "Mục tiêu", ""]
     tab.shot("doc-relations-vi")
 
