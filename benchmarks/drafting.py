@@ -86,17 +86,21 @@ def run(settings: AppSettings, scale: int, repeats: int) -> dict[str, Any]:
     section_roles = section_roles_of(TEMPLATE)
     rows: list[dict[str, Any]] = []
     for subject in gold["subjects"]:
-        request = DraftRequest(template="bao-cao-so-ket", topic=subject["topic"], subject=subject["subject"])
-        times = []
-        draft = None
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            draft = service.draft(request, SearchFilter(), lambda r: r, "bench")
-            times.append(time.perf_counter() - t0)
-        assert draft is not None
-        score = score_draft(draft.model_dump(mode="json"), subject, gold["roles"], ARCHIVE, section_roles)
-        score.seconds = float(np.median(times))
-        rows.append(asdict(score) | {"gaps": draft.gaps, "targets": len(draft.targets)})
+        for with_subject in (True, False):  # the review of a subject, then a draft from the topic alone
+            request = DraftRequest(
+                template="bao-cao-so-ket", topic=subject["topic"], subject=subject["subject"] if with_subject else None
+            )
+            times = []
+            draft = None
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                draft = service.draft(request, SearchFilter(), lambda r: r, "bench")
+                times.append(time.perf_counter() - t0)
+            assert draft is not None
+            score = score_draft(draft.model_dump(mode="json"), subject, gold["roles"], ARCHIVE, section_roles)
+            score.seconds = float(np.median(times))
+            label = subject["subject"] if with_subject else f"{subject['subject']} (topic only, no subject)"
+            rows.append(asdict(score) | {"subject": label, "gaps": draft.gaps, "targets": len(draft.targets)})
     stats = idx.store.stats()
     idx.close()
     return {"machine": machine_label(), "chunks": stats["chunks"], "documents": stats["documents"], "subjects": rows}
