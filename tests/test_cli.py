@@ -1,4 +1,4 @@
-"""The ``thammuu`` command line: index, search --json, info --json, and one-line errors."""
+"""The ``thammuu`` command line: index, search --json, info --json, draft, and one-line errors."""
 
 from __future__ import annotations
 
@@ -92,3 +92,38 @@ def test_errors_are_one_line(tmp_path: Path, cli) -> None:  # type: ignore[no-un
     ]
     bad_mode = cli("search", "x", "--mode", "fuzzy", "--index", tmp_path)
     assert bad_mode.exit_code == 2 and "mode must be hybrid, lexical or dense" in bad_mode.stderr
+
+
+def test_draft_on_a_subject(corpus_index: Settings, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """``thammuu draft --subject`` (any variant of the number) writes the review with the subject's targets table."""
+    from docx import Document
+
+    topic = "khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số"
+    md = cli("draft", topic, "--subject", "57-NQ/TW", "--index", corpus_index.index_dir)
+    assert md.exit_code == 0, md.output
+    assert "Sơ kết thực hiện Nghị quyết số 57-NQ/TW" in md.stdout
+    lines = md.stdout.splitlines()
+    head = lines.index("| # | Mục tiêu, chỉ tiêu | Kết quả thực hiện |")
+    targets = [line for line in lines[head + 2 :] if line.startswith("| ")]
+    assert targets and all("[57-NQ/TW" in line for line in targets)
+    assert "Chưa có tài liệu nguồn cho mục này — đề nghị bổ sung." in md.stdout  # 57-NQ/TW has no lessons
+
+    out = tmp_path / "so-ket.docx"
+    result = cli(
+        "draft", topic, "--subject", "NQ 57", "--to", "2025-12-31", "-o", out, "--index", corpus_index.index_dir
+    )
+    assert result.exit_code == 0, result.output
+    assert f"draft written to {out}" in result.stderr.replace("\n", "")
+    doc = Document(str(out))
+    assert "Sơ kết thực hiện Nghị quyết số 57-NQ/TW" in "\n".join(p.text for p in doc.paragraphs)
+    [table] = [t for t in doc.tables if t.rows[0].cells[0].text == "TT"]
+    assert len(table.rows) == len(targets) + 1
+
+    unknown = cli("draft", topic, "--subject", "99-NQ/TU", "--index", corpus_index.index_dir)
+    assert unknown.exit_code == 2
+    assert unknown.stderr.strip().splitlines() == [
+        "error: subject '99-NQ/TU': no document with this number among those you may see"
+    ]
+    backwards = cli("draft", topic, "--from", "2025-01-01", "--to", "2024-01-01", "--index", corpus_index.index_dir)
+    assert backwards.exit_code == 2 and "period 'from' is after 'to'" in backwards.stderr
+    assert len(backwards.stderr.strip().splitlines()) == 1
