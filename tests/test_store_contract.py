@@ -355,3 +355,66 @@ class TestVectorSource:
         write(store, Spec("new", ["victor"], axis=5))
         again = backend.vectors.current(store.generation(), store, DIM)
         assert again.size == DIM + 1
+
+
+def related_item(spec: Spec, replaces: str | None = None, effective: str | None = None, role: str = ""):  # type: ignore[no-untyped-def]
+    """``item`` plus a whole-document replacement of ``replaces``, an effective date and a section role."""
+    from indexer.understanding.numbers import number_key
+    from indexer.understanding.relations import Relation, RelationKind
+
+    doc, root, chunks, hashes, vectors = item(spec)
+    doc.identity.effective_date = effective
+    if replaces:
+        sentence = f"thay thế Nghị quyết số {replaces}"
+        doc.relations = [Relation(RelationKind.REPLACES, replaces, number_key(replaces), None, sentence, 0, 5, None)]
+    for c in chunks:
+        c.role = role
+    return doc, root, chunks, hashes, vectors
+
+
+class TestRelationsAndValidity:
+    OLD = Spec("old", ["hạ tầng số cũ"], number="01-NQ/TU", variants=["01-NQ/TU", "01NQTU"], issued_date="2020-01-01")
+    NEW = Spec("new", ["hạ tầng số mới"], number="05-NQ/TU", variants=["05-NQ/TU", "05NQTU"], issued_date="2023-03-01")
+
+    def test_relations_resolve_later_both_ways_and_go_with_their_document(self, backend: Backend) -> None:
+        store = backend.store
+        store.write_documents([related_item(self.NEW, replaces="01-NQ/TU", effective="2023-03-01")])
+        (out,) = store.relations_of("new", SearchFilter())
+        assert (out.kind, out.direction, out.number, out.doc_id) == ("replaces", "out", "01-NQ/TU", None)
+        store.write_documents([related_item(self.OLD, effective="2020-01-01")])  # the target, indexed later
+        assert store.relations_of("new", SearchFilter())[0].doc_id == "old"
+        (back,) = store.relations_of("old", SearchFilter())
+        assert (back.kind, back.direction, back.doc_id, back.number) == ("replaced_by", "in", "new", "05-NQ/TU")
+        assert store.docs_related_to("old", ["replaces"], SearchFilter()) == ["new"]
+        links = store.incoming_links(["old"], SearchFilter())["old"]
+        assert [(x.kind, x.source_doc_id, x.source_effective) for x in links] == [("replaces", "new", "2023-03-01")]
+        store.delete_documents(["new"])
+        assert store.relations_of("old", SearchFilter()) == [] and store.incoming_links(None, SearchFilter()) == {}
+
+    def test_in_force_filter_inside_retrieval_judged_on_visible_replacements(self, backend: Backend) -> None:
+        store = backend.store
+        hidden_new = Spec(
+            "new", self.NEW.passages, number="05-NQ/TU", level=Classification.MAT, issued_date="2023-03-01"
+        )
+        store.write_documents(
+            [related_item(self.OLD, effective="2020-01-01"), related_item(hidden_new, "01-NQ/TU", "2023-03-01")]
+        )
+        now = SearchFilter(in_force=True, as_of="2024-01-01")
+        assert store.doc_ids_matching(now) == ["new"]  # the old one is replaced; the replacement is in force
+        assert lexical_docs(store, "hạ tầng", now) == ["new"]  # inside retrieval, like every filter
+        before = SearchFilter(in_force=True, as_of="2021-01-01")
+        assert store.doc_ids_matching(before) == ["old"]  # the replacement did not yet have effect
+        public = SearchFilter(in_force=True, as_of="2024-01-01", max_classification=Classification.UNCLASSIFIED)
+        assert store.doc_ids_matching(public) == ["old"]  # a replacement the caller may not see never counts
+        assert store.relations_of("old", public) == []
+
+    def test_roles_dates_and_vectors_round_trip(self, backend: Backend) -> None:
+        store = backend.store
+        store.write_documents([related_item(self.OLD, effective="2020-01-01", role="targets")])
+        (chunk,) = store.document_chunks("old")
+        assert chunk.role == "targets" and chunk.effective_date == "2020-01-01"
+        doc = store.document("old", SearchFilter())
+        assert doc is not None and doc.effective_date == "2020-01-01" and doc.expiry_date is None
+        assert store.document_dates(["old"]) == {"old": ("2020-01-01", None)}
+        vec = store.chunk_vectors([chunk.chunk_id])[chunk.chunk_id]
+        assert np.allclose(vec, unit_vector(self.OLD.axis))
