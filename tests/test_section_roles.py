@@ -38,6 +38,10 @@ R = SectionRole
         ("## ২. লক্ষ্য ২০৩০", None, R.TARGETS),
         ("## ৪. বাস্তবায়ন", None, R.ORGANISATION),
         ("II. MUC TIEU CU THE", None, R.TARGETS),  # typed without diacritics
+        ("A. KẾT QUẢ ĐẠT ĐƯỢC", None, R.RESULTS),  # letter numbering
+        ("2. Mục tiêu cụ thể đến năm 2025:", None, R.TARGETS),  # a short lead-in that starts with its role
+        ("1. Hồ sơ đề nghị cấp giấy phép môi trường bao gồm:", None, R.NONE),  # a legal list, not a heading
+        ("2. Trách nhiệm thực hiện tham vấn được quy định như sau:", None, R.NONE),
         # Items, not headings: they keep their section's role.
         ("a) Đến năm 2025, tỷ lệ hồ sơ giải quyết đúng hạn đạt 98%.", None, R.NONE),
         ("9. Tổ chức tuyên truyền, giáo dục về phòng, chống ma túy.", None, R.NONE),

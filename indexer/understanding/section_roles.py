@@ -99,14 +99,16 @@ _BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 # The numbering in front of a heading: "II.", "2.", "2.1.", "a)", "Phần thứ hai:", "## ", "**".
 _NUMBERING = re.compile(
     r"^\s*(?:#+\s*)?(?:\*\*)?\s*(?:(?:phần|part)\s+(?:thứ\s+)?\S+\s*[:.\-–]?\s*)?"
-    r"(?:(?:[IVXLC]+|\d{1,2}(?:\.\d{1,2})*|[০-৯]+)\s*[.)\-–:]|[a-zđ]\))?\s*",
+    r"(?:(?:[IVXLC]+|\d{1,2}(?:\.\d{1,2})*|[০-৯]+)\s*[.)\-–:]|[a-zđ]\)|[A-ZĐ]\.(?=\s))?\s*",
     re.IGNORECASE,
 )
 # Figures that make a line an item of its section rather than a heading: percentages, decimals, counts (a year
 # such as "năm 2025" or "2021–2025" is fine in a heading) and references to documents ("số 07-NQ/TU").
 _FIGURE = re.compile(r"%|\d[.,]\d|\b(?!(?:19|20)\d\d\b)\d{3,}\b|\bsố\s+\d|\d+[-/][A-ZĐ]")
 _MAX_HEADING = 110
-_LEAD = 24  # a role phrase must start within this many characters of the heading text
+_LEAD = 24
+_LIST_LEAD = re.compile(r"(sau day|nhu sau|bao gom|gom|la):$")  # "… có trách nhiệm sau đây:": a legal list
+_LEAD_IN = 60  # "2. Mục tiêu cụ thể đến năm 2025:" opens its list; a longer line ending in ":" is a sentence  # a role phrase must start within this many characters of the heading text
 _REPORT_TYPES = {"bao cao", "report", "প্রতিবেদন"}
 
 
@@ -131,14 +133,17 @@ def heading_role(line: str, doc_type: str | None = None) -> SectionRole:
     text = heading_text(line).translate(_BN_DIGITS)
     if not text or len(text) > _MAX_HEADING or _FIGURE.search(text) or ". " in text:
         return R.NONE
-    if line.rstrip().rstrip("*").endswith((".", ";", ":", ",")) and not _emphasised(line):
-        return R.NONE  # "đ) Tuyên truyền, phổ biến …;", "9. Tổ chức tuyên truyền ….": items, not headings
+    end = line.rstrip().rstrip("*")
+    lead_in = end.endswith(":")
+    if end.endswith((".", ";", ",")) or (lead_in and (len(text) > _LEAD_IN or _LIST_LEAD.search(fold(end.lower())))):
+        if not _emphasised(line):
+            return R.NONE  # "đ) Tuyên truyền, phổ biến …;", "9. Tổ chức tuyên truyền ….": items, not headings
     key = fold(text.lower())
     found = [(role, m) for role, pattern in _COMPILED if (m := pattern.search(key) or pattern.search(text))]
     # A heading names its role up front ("Công tác lãnh đạo", "Những hạn chế"); a body item that mentions one
     # late ("Cơ sở … có trách nhiệm sau đây:") is a sentence of its section, not a heading.
-    if not found or min(m.start() for _, m in found) > _LEAD:
-        return R.NONE
+    if not found or min(m.start() for _, m in found) > (0 if lead_in else _LEAD):
+        return R.NONE  # a line ending in ":" is a heading only when it starts with its role ("Mục tiêu cụ thể …:")
     if _AHEAD.search(key) or _AHEAD.search(text):
         return R.DIRECTIONS
     # The role named first wins ("Kết quả đạt được, hạn chế" → results), except that context yields to any

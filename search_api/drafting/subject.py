@@ -74,7 +74,7 @@ def resolve_subject(
     return min(docs, key=rank)
 
 
-HEAD_CHARS = 500  # a report names what it reports on in its title, within its opening lines
+HEAD_CHARS = 700  # a report names what it reports on in its header and title, within its opening lines
 
 
 def is_about(doc: DocumentRecord, keys: set[str]) -> bool:
