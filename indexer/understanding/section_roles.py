@@ -106,9 +106,9 @@ _NUMBERING = re.compile(
 # such as "năm 2025" or "2021–2025" is fine in a heading) and references to documents ("số 07-NQ/TU").
 _FIGURE = re.compile(r"%|\d[.,]\d|\b(?!(?:19|20)\d\d\b)\d{3,}\b|\bsố\s+\d|\d+[-/][A-ZĐ]")
 _MAX_HEADING = 110
-_LEAD = 24
+_LEAD = 24  # a role phrase must start within this many characters of the heading text
 _LIST_LEAD = re.compile(r"(sau day|nhu sau|bao gom|gom|la):$")  # "… có trách nhiệm sau đây:": a legal list
-_LEAD_IN = 60  # "2. Mục tiêu cụ thể đến năm 2025:" opens its list; a longer line ending in ":" is a sentence  # a role phrase must start within this many characters of the heading text
+_LEAD_IN = 60  # "2. Mục tiêu cụ thể đến năm 2025:" opens its list; a longer line ending in ":" is a sentence
 _REPORT_TYPES = {"bao cao", "report", "প্রতিবেদন"}
 
 
@@ -135,9 +135,11 @@ def heading_role(line: str, doc_type: str | None = None) -> SectionRole:
         return R.NONE
     end = line.rstrip().rstrip("*")
     lead_in = end.endswith(":")
-    if end.endswith((".", ";", ",")) or (lead_in and (len(text) > _LEAD_IN or _LIST_LEAD.search(fold(end.lower())))):
-        if not _emphasised(line):
-            return R.NONE  # "đ) Tuyên truyền, phổ biến …;", "9. Tổ chức tuyên truyền ….": items, not headings
+    item = end.endswith((".", ";", ",")) or (
+        lead_in and (len(text) > _LEAD_IN or bool(_LIST_LEAD.search(fold(end.lower()))))
+    )
+    if item and not _emphasised(line):
+        return R.NONE  # "đ) Tuyên truyền, phổ biến …;", "9. Tổ chức tuyên truyền ….": items, not headings
     key = fold(text.lower())
     found = [(role, m) for role, pattern in _COMPILED if (m := pattern.search(key) or pattern.search(text))]
     # A heading names its role up front ("Công tác lãnh đạo", "Những hạn chế"); a body item that mentions one
