@@ -15,15 +15,13 @@ section of its own.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from indexer.chunking.sections import SEPARATOR, Section, kind, pack_path
 from indexer.config import ChunkingSettings
 from indexer.models import Chunk, Document, PageSpan
 from indexer.understanding.section_roles import SectionRole, child_role, heading_role, looks_like_heading
-
-SEPARATOR = " › "
 
 _ROMAN = r"[IVXLC]+"
 # (level, regex, label builder); lower level = higher in the hierarchy.
@@ -42,23 +40,6 @@ _SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
 _PLAIN = 9  # depth rank of a line without Markdown heading marks: below every "#" … "######" heading
 _ROLE_HEADING_LEVEL = 3
 _Span = tuple[int, int, str, SectionRole]  # start, end, section path, role
-
-
-@dataclass
-class _Section:
-    level: int
-    label: str
-    start: int
-    end: int = 0
-    role: SectionRole = SectionRole.NONE
-    children: list[_Section] = field(default_factory=list)
-
-    def roles(self) -> set[SectionRole]:
-        """The roles found in this section and everything under it."""
-        out = {self.role}
-        for child in self.children:
-            out |= child.roles()
-        return out
 
 
 def _heading(line: str, inside_article: bool) -> tuple[int, str] | None:
@@ -94,11 +75,11 @@ def _role_heading(line: str, doc_type: str | None) -> tuple[int, str, SectionRol
     return _ROLE_HEADING_LEVEL * 10 + (len(md.group(1)) if md else _PLAIN), label[:60], role
 
 
-def _tree(text: str, doc_type: str | None = None) -> _Section:
-    root = _Section(level=-1, label="", start=0, end=len(text))
+def _tree(text: str, doc_type: str | None = None) -> Section:
+    root = Section(level=-1, label="", start=0, end=len(text))
     stack = [root]
     pos = 0
-    titled: _Section | None = None  # a heading whose title may follow on the next line ("Chương III\nSỬ DỤNG …")
+    titled: Section | None = None  # a heading whose title may follow on the next line ("Chương III\nSỬ DỤNG …")
     for line in text.splitlines(keepends=True):
         inside_article = any(s.label.startswith("Điều ") for s in stack)
         found = _heading(line, inside_article)
@@ -125,7 +106,7 @@ def _tree(text: str, doc_type: str | None = None) -> _Section:
             level, label = found
             while len(stack) > 1 and stack[-1].level >= level:
                 stack.pop().end = pos
-            node = _Section(level=level, label=label, start=pos + (len(line) - len(line.lstrip())))
+            node = Section(level=level, label=label, start=pos + (len(line) - len(line.lstrip())))
             node.role = child_role(stack[-1].role, role or SectionRole.NONE)
             stack[-1].children.append(node)
             stack.append(node)
@@ -183,7 +164,7 @@ class StructureChunker:
             )
         return chunks
 
-    def _emit(self, text: str, node: _Section, path: list[str], out: list[_Span], lead: int | None = None) -> None:
+    def _emit(self, text: str, node: Section, path: list[str], out: list[_Span], lead: int | None = None) -> None:
         """Emit ``node`` (from ``lead`` when a parent's heading travels with it): whole if it fits and holds one
         role, else packed: consecutive children of one kind and one role share a chunk while they fit."""
         start = node.start if lead is None else lead
@@ -206,7 +187,7 @@ class StructureChunker:
             if (
                 pack is not None
                 and child.end - pack <= size
-                and (first < 0 or _kind(children[last]) == _kind(child))
+                and (first < 0 or kind(children[last]) == kind(child))
                 and child.roles() == {pack_role}
             ):
                 first, last = (i if first < 0 else first), i
@@ -218,7 +199,7 @@ class StructureChunker:
                 if short_intro or (first == last and _heading_only(text[pack:end], self._short)):
                     carry = pack  # a heading (or a short intro) never stands alone: it joins the next piece
                 else:
-                    self._leaf(text, pack, end, _pack_path(path, children, first, last), pack_role, out)
+                    self._leaf(text, pack, end, pack_path(path, children, first, last), pack_role, out)
             pack, first, last = None, -1, -1
             if carry is None and child.end - child.start <= size and len(child.roles()) == 1:
                 pack, first, last = child.start, i, i
@@ -227,7 +208,7 @@ class StructureChunker:
         if pack is not None:
             end = children[last].end if first >= 0 else intro_end
             role = children[last].role if first >= 0 else node.role
-            self._leaf(text, pack, end, _pack_path(path, children, first, last), role, out)
+            self._leaf(text, pack, end, pack_path(path, children, first, last), role, out)
 
     def _leaf(self, text: str, start: int, end: int, section: str, role: SectionRole, out: list[_Span]) -> None:
         size = self.settings.chunk_size
@@ -289,27 +270,3 @@ def _heading_only(span: str, limit: int) -> bool:
     if "\n" in line or len(line) >= limit:
         return False
     return line.startswith("#") or (any(c.isupper() for c in line) and not any(c.islower() for c in line))
-
-
-def _kind(node: _Section) -> tuple[int, str]:
-    """Siblings of one kind pack together: articles with articles, not "Điều 3" with an appendix's "I."."""
-    word, space, _ = node.label.partition(" ")
-    return node.level, word if space else ""
-
-
-def _range_label(a: str, b: str) -> str:
-    """``Khoản 1`` + ``Khoản 3`` → ``Khoản 1–3``; ``1.`` + ``2.`` → ``1.–2.``; one label when both are the same."""
-    if a == b:
-        return a
-    word_a, space, rest_a = a.partition(" ")
-    word_b, _, rest_b = b.partition(" ")
-    if space and word_a == word_b:
-        return f"{word_a} {rest_a}–{rest_b}"
-    return f"{a}–{b}"
-
-
-def _pack_path(path: list[str], children: list[_Section], first: int, last: int) -> str:
-    """Section path of a pack: the parent's path (intro only), the child's (one child) or a range of children."""
-    if first < 0:
-        return SEPARATOR.join(path)
-    return SEPARATOR.join([*path, _range_label(children[first].label, children[last].label)])
