@@ -33,6 +33,7 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = Field(16, ge=1, le=512, description="Passages per encoder batch.")
     threads: int = Field(0, ge=0, description="torch threads; 0 = number of CPU cores.")
     dimension: int = Field(0, ge=0, description="Truncate vectors (Matryoshka) to this size; 0 = full.")
+    query_cache: int = Field(2048, ge=0, description="Query vectors kept in an LRU cache (0 = no cache).")
 
 
 class ChunkingSettings(BaseModel):

@@ -150,6 +150,7 @@ class QueryInterpretationOut(BaseModel):
         "other", description="Which language's fusion weights ranked the hits: 'vietnamese' or 'other'."
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    embed_cached: bool = Field(False, description="The query vector came from the cache (no encoder time).")
 
 
 class SearchResponse(BaseModel):

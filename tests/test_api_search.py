@@ -207,3 +207,11 @@ def test_openapi_documents_the_contract(client: TestClient) -> None:
         assert path in spec["paths"], path
     assert spec["components"]["schemas"]["SearchRequest"]["examples"]
     assert client.get("/docs").status_code == 200
+
+
+def test_a_repeated_query_costs_no_encoder_time(client: TestClient) -> None:
+    query = "trách nhiệm bồi thường thiệt hại do nhà nước gây ra lần hai"
+    first = search(client, query, k=3)["query_interpretation"]
+    again = search(client, query, k=3, offset=3)["query_interpretation"]  # the next page: same vector
+    assert first["embed_cached"] is False and again["embed_cached"] is True
+    assert again["timings_ms"]["embed"] < 5.0 <= first["timings_ms"]["embed"]

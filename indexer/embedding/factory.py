@@ -7,6 +7,7 @@ from pathlib import Path
 
 from indexer.config import DEFAULT_MODEL, Settings
 from indexer.embedding.fetch import fetch_gemma, is_verified, verify_and_stamp
+from indexer.embedding.query_cache import QueryCachingEmbedder
 from indexer.errors import ModelUnavailable
 from indexer.interfaces import Embedder
 
@@ -36,17 +37,28 @@ def create_embedder(settings: Settings) -> Embedder:
     from indexer.embedding.sentence_transformer import SentenceTransformerEmbedder
 
     folder, name = resolve_model_path(settings)
-    return SentenceTransformerEmbedder(folder, name, settings.embedding)
+    model = SentenceTransformerEmbedder(folder, name, settings.embedding)
+    if settings.embedding.query_cache <= 0:
+        return model
+    return QueryCachingEmbedder(model, settings.embedding.query_cache)
 
 
 @lru_cache(maxsize=4)
-def _cached(model: str, models_dir: str, dtype: str, max_len: int, batch: int, threads: int, dim: int) -> Embedder:
+def _cached(
+    model: str, models_dir: str, dtype: str, max_len: int, batch: int, threads: int, dim: int, cache: int
+) -> Embedder:
     from indexer.config import EmbeddingSettings
 
     s = Settings(
         models_dir=Path(models_dir),
         embedding=EmbeddingSettings(
-            model=model, dtype=dtype, max_seq_length=max_len, batch_size=batch, threads=threads, dimension=dim
+            model=model,
+            dtype=dtype,
+            max_seq_length=max_len,
+            batch_size=batch,
+            threads=threads,
+            dimension=dim,
+            query_cache=cache,
         ),  # type: ignore[arg-type]
     )
     return create_embedder(s)
@@ -55,4 +67,13 @@ def _cached(model: str, models_dir: str, dtype: str, max_len: int, batch: int, t
 def shared_embedder(settings: Settings) -> Embedder:
     """The process-wide embedder for these settings: the model is loaded once per process."""
     e = settings.embedding
-    return _cached(e.model, str(settings.models_dir), e.dtype, e.max_seq_length, e.batch_size, e.threads, e.dimension)
+    return _cached(
+        e.model,
+        str(settings.models_dir),
+        e.dtype,
+        e.max_seq_length,
+        e.batch_size,
+        e.threads,
+        e.dimension,
+        e.query_cache,
+    )

@@ -39,6 +39,7 @@ class QueryInterpretation:
     mode: str = "hybrid"
     restored: str | None = None
     fusion_profile: Literal["vietnamese", "other"] = "other"
+    embed_cached: bool = False  # the query vector came from the cache: no encoder time
 
 
 @dataclass
@@ -100,7 +101,10 @@ class HybridRetriever:
                 interp.restored = self._restore(query, vocab, lexical)
                 timings["restore"] = (time.perf_counter() - t) * 1000
                 t = time.perf_counter()
-            qvec = self.embedder.embed_queries([interp.restored or query])[0]
+            text = interp.restored or query
+            cached = getattr(self.embedder, "cached", None)
+            interp.embed_cached = bool(cached and cached(text))
+            qvec = self.embedder.embed_queries([text])[0]
             timings["embed"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             dense = self.index.dense_search(qvec, flt, n)

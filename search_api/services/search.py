@@ -166,6 +166,7 @@ class SearchService:
                 diacritics=interp.diacritics,
                 mode=interp.mode,
                 fusion_profile=interp.fusion_profile,
+                embed_cached=interp.embed_cached,
                 timings_ms={k: round(v, 2) for k, v in result.timings_ms.items()},
             ),
         )
