@@ -35,4 +35,3 @@ def test_citation_label_uses_number_and_last_section() -> None:
     assert (c.label, c.section, c.doc_id, c.chunk_id) == ("[57-NQ/TW, 3. Nhiệm vụ]", "3. Nhiệm vụ", "d1", 3)
     assert citation_for(replace(row, number=None, section="")).label == "[x]"
     assert short_section("A › " + "x" * 100).endswith("…")
-

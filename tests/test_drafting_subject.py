@@ -22,12 +22,12 @@ from docx import Document
 from fastapi.testclient import TestClient
 
 from benchmarks.drafting_score import load_archive, load_gold, normalise, score_draft, section_roles_of
-from indexer.config import Settings
 from indexer.models import Classification
 from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
 from indexer.storage.index import Index
 from indexer.understanding.section_roles import SectionRole
+from search_api.config import AppSettings
 from search_api.drafting.models import Draft
 from search_api.drafting.request import DraftRequest
 from search_api.drafting.service import DraftService
@@ -86,7 +86,7 @@ class Env:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder) -> Iterator[Env]:  # type: ignore[no-untyped-def]
+def env(tmp_path_factory: pytest.TempPathFactory, settings: AppSettings, embedder) -> Iterator[Env]:  # type: ignore[no-untyped-def]
     from indexer.build.pipeline import IndexPipeline
     from search_api.app import create_app
 
