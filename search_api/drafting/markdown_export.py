@@ -45,8 +45,6 @@ def to_markdown(draft: Draft) -> str:
     lines += ["", f"# {b.get('doc_title', '')}", "", f"## {draft.title}", ""]
     for section in draft.sections:
         lines += [f"### {section.heading}", ""]
-        if not section.paragraphs:
-            lines += ["*(không tìm thấy tư liệu phù hợp / no matching passages)*", ""]
         for p in section.paragraphs:
             if p.gap:
                 lines += [f"*{p.text}*", ""]
