@@ -1,0 +1,239 @@
+"""OCR-tolerant repair of identity lines, applied to OCR'd text only (a text layer is never touched).
+
+Tesseract's usual misreads of a Vietnamese header are few and regular, and each repair below fires only where
+the text as read is *invalid*, so a correct reading is never changed:
+
+- **"Số:" misread** ("S6:", "Sô", "Sồ", "56:", "36:") at a line start before a number code, and specks
+  (".", "_", "'") in front of it, which stop the header pattern from matching.
+- **Digits in number codes**: O/o → 0 and l/I/| → 1 inside the serial and the year ("2O21", "l15"), the
+  Icelandic Ð (U+00D0) that Tesseract emits for Đ ("NÐ-CP").
+- **Dates** "ngày … tháng … năm …": the three words with lost or wrong diacritics ("ngay", "thang", "nãm"),
+  l/I/O inside the figures ("tháng I1"), and a day above 31 (or the month's length) or a month above 12 read
+  from a confusable digit (8/3, 8/6, 5/6, 1/7, 0/8, 9/8): the valid reading nearest by digit shape is chosen
+  only when it is unique; otherwise the date is left as read and flagged ``ambiguous``.
+- **Capital header words** whose diacritics were misread ("CHÍNH PHÙ" → "CHÍNH PHỦ", "NGHI ĐINH"): a run of
+  words equal, without diacritics, to one of the header phrases below takes its spelling; a collective body
+  on a signature line behind a speck of 1-4 characters ("1%I CHÍNH PHỦ") gets its "TM." back.
+
+Every change (and every flagged doubt) is returned as an ``OcrNote`` for ``understanding.review``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from indexer.understanding.doctypes import DOC_TYPES
+from indexer.understanding.text import fold
+
+__all__ = ["HEADER_PHRASES", "OcrNote", "repair_date", "repair_ocr_text"]
+
+
+@dataclass(frozen=True)
+class OcrNote:
+    """One repair (``before`` → ``after``) or doubt on an OCR'd line, for the review of identity fields.
+
+    ``kind``: "number" (the "Số:" line), "date", "header" (capital header words), "signature" (a restored "TM.").
+    ``confidence``: Tesseract's lowest word confidence on the line (0-100), -1 when unknown.
+    ``ambiguous``: a misread was seen but no single valid reading exists; the text was left as read.
+    """
+
+    kind: str
+    before: str
+    after: str
+    page: int | None = None
+    confidence: float = -1.0
+    ambiguous: bool = False
+
+    @property
+    def repaired(self) -> bool:
+        """Letters or digits changed (specks and spacing removed in front of a line do not count)."""
+        return _alnum(self.before) != _alnum(self.after)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OcrNote:
+        return cls(**{k: data[k] for k in ("kind", "before", "after", "page", "confidence", "ambiguous") if k in data})
+
+
+def _alnum(text: str) -> str:
+    return "".join(c for c in text if c.isalnum())
+
+
+# Header phrases in capitals: document types, state and party bodies, signers' titles, the national motto.
+_BODIES_AND_TITLES = {
+    "CHÍNH PHỦ", "THỦ TƯỚNG", "THỦ TƯỚNG CHÍNH PHỦ", "PHÓ THỦ TƯỚNG", "QUỐC HỘI",
+    "ỦY BAN THƯỜNG VỤ QUỐC HỘI", "ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN", "BỘ TRƯỞNG", "THỨ TRƯỞNG",
+    "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "CHỦ TỊCH NƯỚC", "BAN CHẤP HÀNH TRUNG ƯƠNG", "BỘ CHÍNH TRỊ", "BAN BÍ THƯ",
+    "TỈNH ỦY", "THÀNH ỦY", "HUYỆN ỦY", "QUẬN ỦY", "THỊ ỦY", "ĐẢNG ỦY", "ĐẢNG BỘ", "BÍ THƯ",
+    "PHÓ BÍ THƯ", "TỔNG BÍ THƯ", "VĂN PHÒNG", "TRUNG ƯƠNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "ĐẢNG CỘNG SẢN VIỆT NAM", "BỘ TÀI CHÍNH", "BỘ TƯ PHÁP", "BỘ CÔNG AN", "BỘ QUỐC PHÒNG", "BỘ NỘI VỤ",
+    "BỘ NGOẠI GIAO", "BỘ CÔNG THƯƠNG", "BỘ XÂY DỰNG", "BỘ Y TẾ", "BỘ GIÁO DỤC VÀ ĐÀO TẠO",
+    "BỘ KẾ HOẠCH VÀ ĐẦU TƯ", "BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "BỘ KHOA HỌC VÀ CÔNG NGHỆ",
+    "BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "BỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "BỘ DÂN TỘC VÀ TÔN GIÁO",
+    "NGÂN HÀNG NHÀ NƯỚC VIỆT NAM", "TÒA ÁN NHÂN DÂN TỐI CAO", "VIỆN KIỂM SÁT NHÂN DÂN TỐI CAO",
+    "KIỂM TOÁN NHÀ NƯỚC", "THANH TRA CHÍNH PHỦ", "ỦY BAN KIỂM TRA", "BAN TUYÊN GIÁO", "BAN TỔ CHỨC",
+    "BAN DÂN VẬN", "BAN NỘI CHÍNH",
+}  # fmt: skip
+HEADER_PHRASES: tuple[str, ...] = tuple(
+    sorted({t.upper() for t in DOC_TYPES} | _BODIES_AND_TITLES, key=lambda p: -len(p.split()))
+)
+_PHRASE_KEYS = {fold(p): p for p in HEADER_PHRASES}
+_MAX_PHRASE_WORDS = max(len(p.split()) for p in HEADER_PHRASES)
+# Collective bodies sign "TM." (on behalf of); a speck in front of one on its own line was that "TM.".
+_COLLECTIVE = ("CHÍNH PHỦ", "ỦY BAN NHÂN DÂN", "BAN CHẤP HÀNH", "BỘ CHÍNH TRỊ", "BAN BÍ THƯ", "TỈNH ỦY",
+               "THÀNH ỦY", "HUYỆN ỦY", "ĐẢNG ỦY", "HỘI ĐỒNG NHÂN DÂN", "BAN THƯỜNG VỤ", "ỦY BAN THƯỜNG VỤ")  # fmt: skip
+# The speck holds a non-letter ("1%I", "*", "I'M") or is a near "TM" ("IM", "TN"); the line is the body alone.
+_SPECK = r"(?=\S{0,4}[^\sA-Za-zÀ-ỹĐđ])\S{1,4}|[TI1l][MN][.,]?"
+_SIGNATURE_SPECK = re.compile(rf"^({_SPECK})\s+((?:{'|'.join(_COLLECTIVE)})(?:\s+[A-ZÀ-ỸĐ]+){{0,4}})\s*$")
+
+_SO_WORD = r"(?:S[ốôồổỗộóòỏõọoơớờởỡợ6ö0]|5[ốôồổóò6o]|36|56|S0)"
+_NUMBER_LINE = re.compile(
+    rf"^[\s.,'`_~|:;*-]*(?P<word>{_SO_WORD}|Số|So)\s*[:.;,]?\s*(?P<code>[0-9OolI|]{{1,5}}(?:\s*/\s*[0-9OolI|]{{4}})?"
+    r"\s*[/-]\s*[A-ZĐÐa-z][\wĐÐđ]*(?:\s*[-/]\s*[\wĐÐđ]+)*)"
+)
+_DIGITISH = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "!": "1"})
+_DATE_WORDS = re.compile(
+    r"(?i)\b(ng[aàáảãạ]y)\s+([0-9OolI|]{1,2})\s*(?:,\s*)?(th[aàáảãạăắằẳẵặâấầẩẫậ]ng)\s+([0-9OolI|]{1,2})\s*(?:,\s*)?"
+    r"(n[aàáảãạăắằẳẵặâấầẩẫậ]m)\s+([0-9OolI|]{4})\b"
+)
+# Digits a scan confuses, with a cost by likeness of shape (lower: more alike).
+_CONFUSABLE: dict[str, tuple[tuple[str, float], ...]] = {
+    "8": (("3", 1.0), ("6", 1.0), ("9", 1.2), ("0", 1.5)),
+    "3": (("8", 1.0), ("5", 1.5)),
+    "6": (("8", 1.0), ("5", 1.0), ("0", 1.5)),
+    "5": (("6", 1.0), ("3", 1.5)),
+    "9": (("8", 1.2), ("0", 1.5)),
+    "0": (("8", 1.5), ("6", 1.5), ("9", 1.5)),
+    "7": (("1", 1.0),),
+    "4": (("1", 1.5),),
+    "1": (("7", 1.0), ("4", 1.5)),
+}
+
+
+def _cased(word: str, model: str) -> str:
+    """``model`` spelled in the case of ``word`` ("Ngay" → "Ngày")."""
+    if word.isupper():
+        return model.upper()
+    if word[:1].isupper():
+        return model[:1].upper() + model[1:]
+    return model
+
+
+def _valid_day(day: int, month: int, year: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1] if 1 <= month <= 12 else False
+
+
+def repair_date(day: str, month: str, year: str) -> tuple[str, str, bool]:
+    """(day, month, ambiguous) of a date read from a scan.
+
+    Digit-shaped letters are read as digits; then a day above 31 (or a month above 12) is replaced by the
+    unique nearest valid reading that changes one confusable digit of it. A day that exists in no month is a
+    misread of the day; one that exists but not in this month ("31 tháng 4") may be a misread of either, so it
+    is left as read and flagged, like a tie between two readings.
+    """
+    d, m = day.translate(_DIGITISH), month.translate(_DIGITISH)
+    y = int(year.translate(_DIGITISH)) if year.translate(_DIGITISH).isdigit() else 2000
+    if not (d.isdigit() and m.isdigit()):
+        return d, m, True
+    if _valid_day(int(d), int(m), y):
+        return d, m, False
+    wrong = [t for t, text, top in (("d", d, 31), ("m", m, 12)) if not 1 <= int(text) <= top]
+    if len(wrong) != 1:
+        return d, m, True
+    target = wrong[0]
+    text = d if target == "d" else m
+    options: list[tuple[float, str, str]] = []
+    for i, ch in enumerate(text):
+        for alt, cost in _CONFUSABLE.get(ch, ()):
+            new = text[:i] + alt + text[i + 1 :]
+            nd, nm = (new, m) if target == "d" else (d, new)
+            if _valid_day(int(nd), int(nm), y):
+                options.append((cost, nd, nm))
+    options.sort()
+    if options and (len(options) == 1 or options[0][0] < options[1][0]):
+        return options[0][1], options[0][2], False
+    return d, m, True
+
+
+def _repair_dates(line: str) -> tuple[str, bool]:
+    """The line with its dates repaired; True when a date was left ambiguous."""
+    ambiguous = False
+
+    def fix(mt: re.Match[str]) -> str:
+        nonlocal ambiguous
+        d, m, doubt = repair_date(mt.group(2), mt.group(4), mt.group(6))
+        ambiguous |= doubt
+        y = mt.group(6).translate(_DIGITISH)
+        words = [_cased(mt.group(i), w) for i, w in ((1, "ngày"), (3, "tháng"), (5, "năm"))]
+        return f"{words[0]} {d} {words[1]} {m} {words[2]} {y}"
+
+    return _DATE_WORDS.sub(fix, line), ambiguous
+
+
+def _repair_number_line(line: str) -> tuple[str, bool]:
+    """The "Số: …" line with its word and digits repaired, and whether the line is one."""
+    mt = _NUMBER_LINE.match(line)
+    if not mt:
+        return line, False
+    code = mt.group("code")
+    parts = re.split(r"(\s*[/-]\s*)", code)
+    digits = re.compile(r"[0-9OolI|]+")
+    head = [p.translate(_DIGITISH) if i in (0, 2) and digits.fullmatch(p) else p for i, p in enumerate(parts)]
+    fixed = "".join(head).replace("Ð", "Đ")
+    return "Số: " + fixed + line[mt.end() :], True
+
+
+def _repair_header_words(line: str) -> str:
+    """Capital words spelled as the header phrase they equal without diacritics."""
+    words = line.split(" ")
+    if sum(1 for w in words if w[:1].isupper()) < max(1, len(words) // 2):
+        return line
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(_MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+            chunk = " ".join(words[i : i + n])
+            core = chunk.strip(".,;:")
+            phrase = _PHRASE_KEYS.get(fold(core)) if core.isupper() else None
+            if phrase is not None:
+                out.append(chunk.replace(core, phrase))
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
+
+
+def repair_ocr_text(
+    text: str, page: int | None = None, line_confidence: list[float] | None = None
+) -> tuple[str, list[OcrNote]]:
+    """(repaired text, notes): every line of OCR'd text through the repairs above.
+
+    ``line_confidence``: each line's lowest word confidence (same order as ``text.split("\\n")``), carried into
+    the notes of the number and date lines, which are noted even when nothing needed repair.
+    """
+    lines = text.replace("Ð", "Đ").replace("ð", "đ").split("\n")
+    notes: list[OcrNote] = []
+    for i, line in enumerate(lines):
+        conf = line_confidence[i] if line_confidence and i < len(line_confidence) else -1.0
+        new, is_number = _repair_number_line(line)
+        new = _repair_header_words(new)
+        new, doubt = _repair_dates(new)
+        speck = _SIGNATURE_SPECK.match(new)
+        if speck and speck.group(1).upper().rstrip(".,") not in {"TM", "KT", "TL", "Q", "TUQ"}:
+            new = "TM. " + speck.group(2)
+            notes.append(OcrNote("signature", line, new, page, conf))
+        if is_number:
+            notes.append(OcrNote("number", line, new, page, conf))
+        if _DATE_WORDS.search(new):
+            notes.append(OcrNote("date", line, new, page, conf, ambiguous=doubt))
+        elif new != line and not is_number and not speck:
+            notes.append(OcrNote("header", line, new, page, conf))
+        lines[i] = new
+    return "\n".join(lines), notes

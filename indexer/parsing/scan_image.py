@@ -1,0 +1,298 @@
+"""Scan preprocessing before OCR: stamp ink removed, text scaled, page deskewed and binarised, seals thinned.
+
+Office scans are photocopies of signed originals: a red seal over the signer's title, a red "ĐẾN" or "MẬT"
+stamp, a slight skew, grey paper, and page sizes that say nothing about the scan's resolution (a 200 dpi scan
+wrapped into a 17-inch PDF page). Tesseract reads best binarised text of a known size, so:
+
+1. **Red ink** (seals, stamps: red and magenta, where the red channel dominates green) is replaced by its red
+   channel, which is paper-bright for red ink and dark only where black text runs under it. Blue ink is kept:
+   the number and the day of a document are often filled in by hand in blue.
+2. **Scale** from the text itself: the median height of letter-sized connected components is brought to
+   ``TARGET_X_HEIGHT`` (Times 13-14 pt scanned at 300 dpi), whatever the PDF page size claims.
+3. **Skew** from the projection profile of the ink (the angle whose row histogram is sharpest), within ±8°.
+4. **Binarisation** with Sauvola's local threshold (a window of a few letter heights), so uneven lighting and
+   grey paper do not eat strokes as a global threshold would.
+5. **Seals and signatures** printed in black (grey scans of red seals) are large, sparse components; within
+   them only strokes clearly thicker than the body text survive — the bold signer's title the seal overlaps.
+
+Pure numpy/scipy/Pillow: no OpenCV needed (measured: the same figures, see ``benchmarks/ocr_scans.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage as ndi
+
+__all__ = [
+    "TARGET_X_HEIGHT",
+    "PreparedPage",
+    "binarise",
+    "estimate_skew",
+    "find_circle",
+    "estimate_text_height",
+    "prepare",
+    "red_ink_mask",
+    "stroke_width",
+    "suppress_red_ink",
+    "thin_sparse_components",
+]
+
+TARGET_X_HEIGHT = 26.0  # px; the median letter-component height of Times 13-14 pt at 300 dpi
+_RED_MARGIN = 40  # red minus green above this (0-255) is stamp ink; JPEG fringes of black text stay below ~25
+_MAX_SKEW = 8.0  # degrees searched either way; steeper pages are rotated scans, left to Tesseract's OSD
+_WORK_SIDE = 2200  # longest side of the low-resolution copy used for measuring (height, skew)
+_MIN_SCALE, _MAX_SCALE = 0.35, 4.0
+_MAX_PIXELS = 60_000_000  # never build a page larger than this (a poster-sized PDF page at 300 dpi)
+BOLD_RATIO = 1.35  # strokes this much wider than the body's survive in a seal: bold titles are ~1.7x
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    """A page ready for Tesseract (black text on white, mode "L") and what was done to it."""
+
+    image: Image.Image
+    scale: float  # applied to the rendered page
+    skew_degrees: float  # the page's measured skew (it was rotated by the opposite)
+    x_height: float | None  # median letter height found on the rendered page, in its pixels
+    red_fraction: float  # share of the page's pixels that were red stamp ink
+    sparse_components: int  # seals / signatures thinned
+    stamp_image: Image.Image | None  # the red ink alone, black on white (for reading a stamped "MẬT")
+
+
+def red_ink_mask(rgb: np.ndarray) -> np.ndarray:
+    """Pixels of red or magenta ink: the red channel well above the green one (black and blue never are)."""
+    r = rgb[..., 0].astype(np.int16)
+    g = rgb[..., 1].astype(np.int16)
+    return (r - g) > _RED_MARGIN  # type: ignore[no-any-return]
+
+
+def suppress_red_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(grey page without red ink, the red-ink mask). Black text under a seal stays dark in every channel."""
+    grey = np.asarray(Image.fromarray(rgb).convert("L")).copy()
+    mask = red_ink_mask(rgb)
+    grey[mask] = np.maximum(grey[mask], rgb[..., 0][mask])
+    return grey, mask
+
+
+def _otsu(grey: np.ndarray) -> int:
+    hist = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
+    total = hist.sum()
+    cum = np.cumsum(hist)
+    cum_mean = np.cumsum(hist * np.arange(256))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (cum_mean[-1] * cum - cum_mean * total) ** 2 / (cum * (total - cum))
+    return int(np.nanargmax(between[:-1]))
+
+
+def estimate_text_height(ink: np.ndarray) -> float | None:
+    """Median height of letter-sized connected components (None on a page with too little text)."""
+    labels, count = ndi.label(ink, structure=np.ones((3, 3), bool))
+    if count < 30:
+        return None
+    boxes = ndi.find_objects(labels)
+    heights = np.array([s[0].stop - s[0].start for s in boxes])
+    widths = np.array([s[1].stop - s[1].start for s in boxes])
+    limit = ink.shape[0] * 0.05
+    letters = heights[(heights >= 3) & (widths >= 2) & (heights < limit) & (widths < limit * 2)]
+    if len(letters) < 30:
+        return None
+    # Diacritics and dots are small components; the letters form the upper half of the distribution.
+    return float(np.median(letters[letters >= np.percentile(letters, 30)]))
+
+
+def estimate_skew(ink: np.ndarray) -> float:
+    """The text lines' angle in degrees (positive: lines rise to the right), from the sharpest row profile."""
+    ys, xs = np.nonzero(ink)
+    if len(ys) < 500:
+        return 0.0
+    if len(ys) > 300_000:
+        pick = np.random.default_rng(0).choice(len(ys), 300_000, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    yc = ys.astype(np.float64) - ink.shape[0] / 2
+    xc = xs.astype(np.float64) - ink.shape[1] / 2
+    span = int(np.hypot(*ink.shape)) + 2
+
+    def score(deg: float) -> float:
+        t = np.deg2rad(deg)
+        # The row a pixel falls in once the page is turned by -deg (lines level).
+        rows = np.round(yc * np.cos(t) + xc * np.sin(t)).astype(np.int64) + span // 2
+        hist = np.bincount(rows, minlength=span).astype(np.float64)
+        return float(np.sum(hist * hist))
+
+    coarse = np.arange(-_MAX_SKEW, _MAX_SKEW + 1e-9, 0.5)
+    best = float(coarse[int(np.argmax([score(a) for a in coarse]))])
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
+    best = float(fine[int(np.argmax([score(a) for a in fine]))])
+    return round(best, 2)
+
+
+def binarise(grey: np.ndarray, window: int, k: float = 0.2) -> np.ndarray:
+    """Ink mask by Sauvola's threshold mean·(1 + k·(std/128 − 1)) over a window; paper-only areas stay blank.
+
+    The local mean and deviation vary slowly, so they are computed on a copy reduced by up to 8x and the
+    threshold map is brought back to full size (16-64x less work, the same mask within a pixel of edges).
+    """
+    window = max(15, window | 1)
+    step = max(1, min(8, window // 8))
+    g = grey.astype(np.float32)
+    small = g if step == 1 else np.asarray(Image.fromarray(grey).reduce(step)).astype(np.float32)
+    size = max(3, (window // step) | 1)
+    mean = ndi.uniform_filter(small, size, mode="reflect")
+    sq = ndi.uniform_filter(small * small, size, mode="reflect")
+    std = np.sqrt(np.maximum(sq - mean * mean, 0))
+    threshold = mean * (1 + k * (std / 128.0 - 1))
+    if step > 1:
+        full = Image.fromarray(threshold.astype(np.float32), mode="F").resize(
+            (grey.shape[1], grey.shape[0]), Image.Resampling.BILINEAR
+        )
+        threshold = np.asarray(full)
+    # Sauvola alone turns faint paper texture into speckle; ink is also darker than the page's Otsu level + margin.
+    global_cut = min(255, _otsu(grey) + 30)
+    return (g < threshold) & (g < global_cut)  # type: ignore[no-any-return]
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """The body text's stroke width: the commonest length of horizontal ink runs (most cross a regular stem)."""
+    rows = ink[:: max(1, ink.shape[0] // 600)].astype(np.int8)
+    edges = np.diff(np.pad(rows, ((0, 0), (1, 1))), axis=1)
+    starts, ends = np.nonzero(edges == 1), np.nonzero(edges == -1)
+    runs = ends[1] - starts[1]
+    if len(runs) == 0:
+        return 2.0
+    counts = np.bincount(runs)
+    counts[:2] = 0  # single pixels are specks and edges, not strokes
+    return float(np.argmax(counts)) if counts.any() else 2.0
+
+
+def find_circle(points: np.ndarray, box_shape: tuple[int, int], tolerance: float) -> tuple[float, float, float] | None:
+    """The largest circle (cy, cx, r) the points trace around at least 60 % of its circumference, by Hough votes.
+
+    ``points`` are (y, x) ink coordinates of one component, within a box of ``box_shape``.
+    """
+    if len(points) < 50:
+        return None
+    if len(points) > 3000:
+        points = points[np.random.default_rng(0).choice(len(points), 3000, replace=False)]
+    h, w = box_shape
+    angles = np.linspace(0, 2 * np.pi, 96, endpoint=False)
+    cos, sin = np.cos(angles), np.sin(angles)
+    cell = max(1.0, tolerance)
+    gh, gw = int(h / cell) + 1, int(w / cell) + 1
+    best: tuple[float, float, float] | None = None
+    for r in np.arange(0.2 * min(h, w), 0.56 * max(h, w), max(1.0, tolerance)):
+        cy = (points[:, :1] - r * sin[None, :]) / cell
+        cx = (points[:, 1:] - r * cos[None, :]) / cell
+        ok = (cy >= 0) & (cy < gh) & (cx >= 0) & (cx < gw)
+        votes = np.bincount((cy[ok].astype(np.int64) * gw + cx[ok].astype(np.int64)), minlength=gh * gw)
+        peak = int(np.argmax(votes))
+        centre_y, centre_x = (peak // gw + 0.5) * cell, (peak % gw + 0.5) * cell
+        dist = np.hypot(points[:, 0] - centre_y, points[:, 1] - centre_x)
+        near = np.abs(dist - r) <= tolerance * 1.5
+        if near.sum() < 20:
+            continue
+        theta = np.arctan2(points[near, 0] - centre_y, points[near, 1] - centre_x)
+        coverage = len(np.unique(((theta + np.pi) / (2 * np.pi) * 72).astype(int))) / 72
+        if coverage >= 0.6:
+            best = (centre_y, centre_x, float(r))  # radii ascend: the last one found is the outer ring
+    return best
+
+
+def thin_sparse_components(ink: np.ndarray, x_height: float) -> tuple[np.ndarray, int]:
+    """Remove the thin strokes of seals and signatures (large components with little ink), keeping bold text.
+
+    A round seal's whole disk is cleaned (its circular legend and emblem are separate small components); other
+    large sparse components (signatures, rules, table lines) lose their thin strokes only. Bold strokes survive,
+    regrown along the ink they touch so that a bold letter keeps its thinner serifs and bars. Returns the cleaned
+    mask and how many components were thinned.
+    """
+    labels, _ = ndi.label(ink, structure=np.ones((3, 3), bool))
+    boxes = ndi.find_objects(labels)
+    candidates = [
+        (index, box)
+        for index, box in enumerate(boxes, start=1)
+        if min(box[0].stop - box[0].start, box[1].stop - box[1].start) >= 2.5 * x_height
+        and max(box[0].stop - box[0].start, box[1].stop - box[1].start) >= 5 * x_height
+    ]
+    if not candidates:
+        return ink, 0
+    stroke = stroke_width(ink)
+    radius = max(1, int(round((BOLD_RATIO * stroke - 1) / 2)))
+    disk = _disk(radius)
+    regrow = max(2, int(round(stroke * 1.5)))
+    out = ink.copy()
+    thinned = 0
+    rows, cols = ink.shape
+    for index, box in candidates:  # letters, words and rules are smaller
+        h, w = box[0].stop - box[0].start, box[1].stop - box[1].start
+        component = labels[box] == index
+        if component.sum() > 0.2 * h * w:
+            continue  # a dense blot (a photo, a black bar) is not a seal
+        circle = find_circle(np.argwhere(component), (h, w), tolerance=max(2.0, stroke))
+        if circle is not None:
+            cy, cx, r = circle
+            r += 2 * stroke
+            y0, y1 = max(0, int(box[0].start + cy - r)), min(rows, int(box[0].start + cy + r) + 1)
+            x0, x1 = max(0, int(box[1].start + cx - r)), min(cols, int(box[1].start + cx + r) + 1)
+            yy, xx = np.ogrid[y0:y1, x0:x1]
+            inside = (yy - box[0].start - cy) ** 2 + (xx - box[1].start - cx) ** 2 <= r * r
+            region = out[y0:y1, x0:x1]
+            target = region & inside
+        else:
+            region = out[box]
+            target = component
+        # Strokes BOLD_RATIO x the body stroke survive the opening: a bold title, not a seal's hairlines.
+        thick = ndi.binary_opening(target, structure=disk)
+        thick = ndi.binary_dilation(thick, iterations=regrow, mask=target)
+        region[target & ~thick] = False
+        thinned += 1
+    return out, thinned
+
+
+def _disk(radius: int) -> np.ndarray:
+    y, x = np.ogrid[-radius : radius + 1, -radius : radius + 1]
+    return (x * x + y * y) <= radius * radius + radius  # type: ignore[no-any-return]
+
+
+def _working_copy(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """A low-resolution Otsu ink mask for measuring, with its factor to the full image."""
+    factor = min(1.0, _WORK_SIDE / max(grey.shape))
+    small = grey
+    if factor < 1.0:
+        size = (max(1, int(grey.shape[1] * factor)), max(1, int(grey.shape[0] * factor)))
+        small = np.asarray(Image.fromarray(grey).resize(size, Image.Resampling.BOX))
+    return small < _otsu(small), factor
+
+
+def prepare(page: Image.Image, fallback_scale: float = 1.0) -> PreparedPage:
+    """Everything above, in order; ``fallback_scale`` applies when the page has too little text to measure."""
+    rgb = np.asarray(page.convert("RGB"))
+    grey, red = suppress_red_ink(rgb)
+    red_fraction = float(red.mean())
+    stamp = None
+    if red_fraction > 0.0005:
+        stamp = Image.fromarray(np.where(red & (rgb.min(axis=2) < 200), 0, 255).astype(np.uint8))
+
+    small_ink, factor = _working_copy(grey)
+    height = estimate_text_height(small_ink)
+    x_height = height / factor if height else None
+    scale = TARGET_X_HEIGHT / x_height if x_height else fallback_scale
+    scale = float(np.clip(scale, _MIN_SCALE, _MAX_SCALE))
+    if grey.size * scale * scale > _MAX_PIXELS:
+        scale = float(np.sqrt(_MAX_PIXELS / grey.size))
+    skew = estimate_skew(small_ink)
+
+    image = Image.fromarray(grey)
+    if abs(scale - 1.0) > 0.05:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    if abs(skew) >= 0.1:
+        image = image.rotate(-skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    scaled = np.asarray(image)
+    text_px = x_height * scale if x_height else TARGET_X_HEIGHT
+    ink = binarise(scaled, window=int(text_px * 2.5))
+    ink, sparse = thin_sparse_components(ink, text_px)
+    binary = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
+    return PreparedPage(binary, scale, skew, x_height, red_fraction, sparse, stamp)

@@ -1,0 +1,330 @@
+"""Review of identity fields: each field's confidence in [0, 1] and whether staff should check it.
+
+``review_identity`` is a pure function of what identity extraction produced and the text it read. A field's
+confidence is the product of:
+
+1. **validity** — what the value must look like:
+   - number: a known shape (``28/2021/NĐ-CP``, ``115/NQ-CP``, ``57-NQ/TW``), its year equal to the year of issue
+     (a decree numbered in 2020 is not dated 2021), its type code agreeing with the document type;
+   - doc_type: one of the known types, agreeing with the number's code;
+   - issuer: the shape of a body ("CHÍNH PHỦ", "BỘ TÀI CHÍNH", "TỈNH ỦY THANH HÓA"): capitals, every word a
+     Vietnamese syllable with at most one tone mark, a known head word, and the body the number's code names
+     (``…/NĐ-CP`` is issued by CHÍNH PHỦ, ``…/QĐ-TTg`` by THỦ TƯỚNG CHÍNH PHỦ, ``…/TT-BTC`` by BỘ TÀI CHÍNH);
+   - issued_date: a calendar date, not in the future, not before 1945;
+2. **the page it was read from** — 1 on a text layer; on an OCR'd page the page's mean word confidence, and the
+   lowest word confidence of the very line (the OCR notes carry it), so a handwritten number on a clean page
+   is doubted even though the page reads well;
+3. **repairs** — a field whose line the OCR repair changed is lowered; one the repair saw as misread but could not
+   resolve ("ngày 81" where 31 and 01 fit equally) is lowered below any threshold.
+
+A field below its threshold (``THRESHOLDS``, measured by ``benchmarks/ocr_scans.py``: the highest cut that flags
+at most 5 % of right fields on degraded scans) is ``needs_review``. A missing field always is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from indexer.models import DocumentIdentity, PageSpan
+from indexer.understanding.doctypes import DOC_TYPES, doc_type_from_number
+from indexer.understanding.numbers import canonical_number, number_key
+from indexer.understanding.text import fold, nfc
+
+__all__ = ["FIELDS", "THRESHOLDS", "FieldReview", "issuer_shape", "review_identity"]
+
+FIELDS = ("number", "doc_type", "issuer", "issued_date")
+# Measured (benchmarks/ocr_scans.py, results in benchmarks/results/ocr_scans.json).
+THRESHOLDS: dict[str, float] = {"number": 0.6, "doc_type": 0.6, "issuer": 0.6, "issued_date": 0.6}
+REPAIR_FACTOR = 0.85  # a field read from a line the OCR repair changed
+AMBIGUOUS_FACTOR = 0.3  # a misread the repair could not resolve
+_EARLIEST = date(1945, 9, 2)
+
+_STATE_YEAR = re.compile(r"^[1-9]\d{0,4}/(\d{4})/[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*$")
+_STATE = re.compile(r"^[1-9]\d{0,4}/[A-ZĐ][A-ZĐa-z]*-[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*$")
+_PARTY = re.compile(r"^[1-9]\d{0,4}-[A-ZĐ][A-ZĐa-z]*/[A-ZĐ][A-ZĐa-z]*$")
+# Codes that name the issuing body, not the type (a law and a resolution of the National Assembly share "QH").
+_BODY_ONLY = {"QH", "UBTVQH"}
+# The issuer a number's last code names.
+CODE_ISSUERS: dict[str, tuple[str, ...]] = {
+    "CP": ("CHÍNH PHỦ",), "TTG": ("THỦ TƯỚNG CHÍNH PHỦ", "THỦ TƯỚNG"), "QH": ("QUỐC HỘI",),
+    "UBTVQH": ("ỦY BAN THƯỜNG VỤ QUỐC HỘI",), "TW": ("BAN CHẤP HÀNH TRUNG ƯƠNG", "BỘ CHÍNH TRỊ", "BAN BÍ THƯ"),
+    "BTC": ("BỘ TÀI CHÍNH",), "BKHĐT": ("BỘ KẾ HOẠCH VÀ ĐẦU TƯ",), "BTP": ("BỘ TƯ PHÁP",), "BCA": ("BỘ CÔNG AN",),
+    "BQP": ("BỘ QUỐC PHÒNG",), "BNV": ("BỘ NỘI VỤ",), "BNG": ("BỘ NGOẠI GIAO",), "BCT": ("BỘ CÔNG THƯƠNG",),
+    "BXD": ("BỘ XÂY DỰNG",), "BYT": ("BỘ Y TẾ",), "BGDĐT": ("BỘ GIÁO DỤC VÀ ĐÀO TẠO",),
+    "BLĐTBXH": ("BỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI",), "BTNMT": ("BỘ TÀI NGUYÊN VÀ MÔI TRƯỜNG",),
+    "BNNPTNT": ("BỘ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN",), "BNNMT": ("BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG",),
+    "BKHCN": ("BỘ KHOA HỌC VÀ CÔNG NGHỆ",), "BVHTTDL": ("BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH",),
+    "BGTVT": ("BỘ GIAO THÔNG VẬN TẢI",), "BTTTT": ("BỘ THÔNG TIN VÀ TRUYỀN THÔNG",), "NHNN": ("NGÂN HÀNG NHÀ NƯỚC",),
+    "TANDTC": ("TÒA ÁN NHÂN DÂN TỐI CAO",), "VKSNDTC": ("VIỆN KIỂM SÁT NHÂN DÂN TỐI CAO",),
+    "KTNN": ("KIỂM TOÁN NHÀ NƯỚC",), "TTCP": ("THANH TRA CHÍNH PHỦ",), "VPCP": ("VĂN PHÒNG CHÍNH PHỦ",),
+}  # fmt: skip
+# Words a body's name starts with (folded), and what a party committee's name ends with.
+_BODY_HEADS = (
+    "chinh phu", "thu tuong", "quoc hoi", "uy ban", "bo ", "hoi dong", "toa an", "vien kiem sat", "kiem toan",
+    "ngan hang", "van phong", "ban ", "tinh uy", "thanh uy", "huyen uy", "quan uy", "thi uy", "dang uy", "dang bo",
+    "so ", "cuc ", "tong cuc", "thanh tra", "chu tich", "mat tran", "trung uong", "ubnd", "hdnd", "hoc vien",
+    "dai hoc", "truong ", "tong lien doan", "lien doan", "hoi ", "doan ", "cong an", "bo chinh tri", "chi cuc",
+    "tap doan", "tong cong ty", "dai hoi", "lien bo", "vien ",
+)  # fmt: skip
+_EN_BODY = re.compile(
+    r"\b(GOVERNMENT|MINISTRY|MINISTER|COMMITTEE|ASSEMBLY|COUNCIL|PARTY|OFFICE|COURT|BANK|POLITBURO|SECRETARIAT)\b"
+)
+_TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
+_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
+
+
+class NoteLike(Protocol):
+    """What review reads of an OCR note (``indexer.parsing.ocr_repair.OcrNote`` or its dict)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def after(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def ambiguous(self) -> bool: ...
+    @property
+    def repaired(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class FieldReview:
+    """One identity field as reviewed: its value, confidence in [0, 1], whether to check it, and why."""
+
+    field: str
+    value: str | None
+    confidence: float
+    needs_review: bool
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "value": self.value,
+            "confidence": self.confidence,
+            "needs_review": self.needs_review,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class _Note:
+    kind: str
+    after: str
+    confidence: float
+    ambiguous: bool
+    repaired: bool
+
+
+def _note(raw: NoteLike | Mapping[str, Any]) -> _Note:
+    if isinstance(raw, Mapping):
+        before, after = str(raw.get("before", "")), str(raw.get("after", ""))
+        repaired = "".join(c for c in before if c.isalnum()) != "".join(c for c in after if c.isalnum())
+        return _Note(
+            str(raw.get("kind", "")), after, float(raw.get("confidence", -1)), bool(raw.get("ambiguous")), repaired
+        )
+    return _Note(raw.kind, raw.after, float(raw.confidence), bool(raw.ambiguous), bool(raw.repaired))
+
+
+def _syllable_ok(word: str) -> bool:
+    """A Vietnamese syllable: one tone mark at most and a consonant-vowel-consonant shape."""
+    decomposed = unicodedata.normalize("NFD", word)
+    if sum(c in _TONES for c in decomposed) > 1:
+        return False
+    return bool(_SYLLABLE.match(fold(word).lower()))
+
+
+def issuer_shape(issuer: str) -> tuple[float, list[str]]:
+    """How much an issuer looks like a body's name (0-1), and why not."""
+    reasons: list[str] = []
+    s = nfc(issuer).strip()
+    if any("\u0980" <= c <= "\u09ff" for c in s):
+        return 0.8, ["Bengali issuer: shape not checked"]
+    letters = [c for c in s if c.isalpha()]
+    if not letters or len(s) > 160 or len(s.split()) > 18:
+        return 0.1, ["not a body's name"]
+    score = 1.0
+    if any(c.isdigit() for c in s) or re.search(r"[^\w\s,.\-–()&/]", s):
+        score *= 0.5
+        reasons.append("digits or symbols in the name")
+    if sum(c.isupper() for c in letters) < 0.9 * len(letters):
+        score *= 0.6
+        reasons.append("not in capitals")
+    if _EN_BODY.search(s.upper()) and not any(fold(c) != c.lower() for c in s if c.isalpha()):
+        return score, reasons  # an English name: Vietnamese syllable checks do not apply
+    words = [w for w in re.split(r"[\s,.\-–()/&]+", s) if w]
+    bad = [w for w in words if not _syllable_ok(w) and w.upper() not in {"UBND", "HĐND", "TW", "TP", "TP.HCM", "HCM"}]
+    if bad:
+        score *= max(0.2, 1 - 1.5 * len(bad) / len(words))
+        reasons.append(f"not Vietnamese words: {' '.join(bad[:3])}")
+    key = fold(s).lower() + " "
+    if not key.startswith(_BODY_HEADS) and not re.search(r"\b(uy|bo|ban|cuc|so)\s*$", key.strip()):
+        score *= 0.7
+        reasons.append("no known body word at its start")
+    return score, reasons
+
+
+def _codes(number: str) -> list[str]:
+    return [re.sub(r"\d+$", "", part).upper() for part in re.split(r"[/-]", number) if not part.isdigit()]
+
+
+def _line_at(text: str, pattern: re.Pattern[str]) -> int | None:
+    m = pattern.search(text)
+    return m.start() if m else None
+
+
+def _find(field: str, value: str, text: str) -> int | None:
+    """Where in the text the field was read (the offset of its line), None when it is not found."""
+    if field == "number":
+        key = number_key(value)
+        offset = 0
+        for line in text.split("\n"):
+            if key and key in re.sub(r"[^0-9A-Z]", "", fold(line).upper()):
+                return offset
+            offset += len(line) + 1
+        return None
+    if field == "issued_date":
+        y, m, d = value.split("-")
+        pattern = rf"ngày\s+0?{int(d)}\s*(?:tháng|/|-)\s*0?{int(m)}\s*(?:năm|/|-)\s*{y}"
+        return _line_at(text, re.compile(pattern, re.IGNORECASE))
+    folded = fold(text).lower()
+    i = folded.find(fold(value).lower()[:40])
+    return i if i >= 0 else None
+
+
+def _page_of(offset: int | None, pages: Sequence[PageSpan]) -> PageSpan | None:
+    if not pages:
+        return None
+    if offset is None:
+        return pages[0]
+    return next((p for p in pages if p.start <= offset <= p.end), pages[0])
+
+
+def _ocr_factor(conf: float | None) -> float:
+    """Confidence of what Tesseract read, from its word confidence (0-100): 95 → 0.95, 70 → 0.6, 40 → 0.2."""
+    if conf is None or conf < 0:
+        return 1.0
+    return max(0.05, min(1.0, (conf - 25) / 70))
+
+
+def _related(field: str, value: str, note: _Note) -> bool:
+    if field == "number":
+        return note.kind == "number" and number_key(value) in re.sub(r"[^0-9A-Z]", "", fold(note.after).upper())
+    if field == "issued_date":
+        return note.kind == "date" and _find("issued_date", value, note.after) is not None
+    return note.kind in {"header", "signature"} and fold(value).lower() in fold(note.after).lower()
+
+
+def _validity(ident: DocumentIdentity, today: date) -> dict[str, tuple[float, list[str]]]:
+    """Each field's validity score and reasons, from the values alone."""
+    out: dict[str, tuple[float, list[str]]] = {}
+    issued: date | None = None
+    reasons: list[str] = []
+    score = 1.0
+    if not ident.issued_date:
+        score, reasons = 0.0, ["missing"]
+    else:
+        try:
+            issued = date.fromisoformat(ident.issued_date)
+        except ValueError:
+            score, reasons = 0.0, [f"not a calendar date: {ident.issued_date}"]
+        else:
+            if issued > today:
+                score, reasons = 0.1, ["in the future"]
+            elif issued < _EARLIEST:
+                score, reasons = 0.2, ["before 1945"]
+    out["issued_date"] = (score, reasons)
+
+    number = canonical_number(ident.number) if ident.number else None
+    num_score, num_reasons = (0.0, ["missing"]) if not number else (1.0, [])
+    if number:
+        year_match = _STATE_YEAR.match(number)
+        if not (year_match or _STATE.match(number) or _PARTY.match(number)):
+            num_score, num_reasons = 0.4, [f"unusual shape: {number}"]
+        if year_match:
+            year = int(year_match.group(1))
+            if issued is not None and year != issued.year:
+                far = abs(year - issued.year) > 1
+                num_score *= 0.4 if far else 0.6
+                d_score, d_reasons = out["issued_date"]
+                out["issued_date"] = (
+                    d_score * (0.4 if far else 0.6),
+                    [*d_reasons, f"year differs from the number's {year}"],
+                )
+                num_reasons.append(f"year {year} differs from the date of issue {issued.year}")
+            elif issued is None and not 1945 <= year <= today.year:
+                num_score *= 0.3
+                num_reasons.append(f"year {year} out of range")
+    out["number"] = (num_score, num_reasons)
+
+    type_score, type_reasons = (0.0, ["missing"]) if not ident.doc_type else (1.0, [])
+    if ident.doc_type and ident.doc_type not in DOC_TYPES:
+        type_score, type_reasons = 0.5, [f"unknown type {ident.doc_type}"]
+    implied = doc_type_from_number(number) if number else None
+    if number and implied and ident.doc_type and implied != ident.doc_type and not set(_codes(number)) & _BODY_ONLY:
+        type_score *= 0.5
+        type_reasons.append(f"the number's code says {implied}")
+        n_score, n_reasons = out["number"]
+        out["number"] = (n_score * 0.7, [*n_reasons, f"code says {implied}, the header {ident.doc_type}"])
+    out["doc_type"] = (type_score, type_reasons)
+
+    if not ident.issuer:
+        out["issuer"] = (0.0, ["missing"])
+    else:
+        iss_score, iss_reasons = issuer_shape(ident.issuer)
+        codes = _codes(number) if number else []
+        expected = next((CODE_ISSUERS[c] for c in reversed(codes) if c in CODE_ISSUERS), None)
+        if expected and not any(fold(ident.issuer).lower().startswith(fold(e).lower()) for e in expected):
+            iss_score *= 0.5
+            iss_reasons.append(f"the number's code names {expected[0]}")
+        out["issuer"] = (iss_score, iss_reasons)
+    return out
+
+
+def review_identity(
+    identity: DocumentIdentity,
+    pages: Sequence[PageSpan],
+    text: str,
+    notes: Sequence[NoteLike | Mapping[str, Any]] = (),
+    today: date | None = None,
+) -> dict[str, FieldReview]:
+    """Every identity field (number, doc_type, issuer, issued_date) with its confidence and review flag.
+
+    ``notes``: the OCR notes of the document's pages (``OcrPage.notes``, or their dicts from metadata).
+    """
+    today = today or date.today()
+    validity = _validity(identity, today)
+    parsed = [_note(n) for n in notes]
+    out: dict[str, FieldReview] = {}
+    for name in FIELDS:
+        value = getattr(identity, name)
+        score, reasons = validity[name]
+        if value:
+            page = _page_of(_find(name, str(value), text), pages)
+            factor = 1.0
+            if page is not None and page.ocr:
+                factor = _ocr_factor(page.ocr_confidence)
+                reasons.append(f"OCR page {page.number}, confidence {page.ocr_confidence}")
+            note = next((n for n in parsed if _related(name, str(value), n)), None)
+            if note is not None:
+                if note.confidence >= 0 and _ocr_factor(note.confidence) < factor:
+                    factor = _ocr_factor(note.confidence)
+                    reasons.append(f"read with word confidence {note.confidence:.0f}")
+                if note.ambiguous:
+                    factor *= AMBIGUOUS_FACTOR
+                    reasons.append(f"misread left as read: {note.after[:60]!r}")
+                elif note.repaired:
+                    factor *= REPAIR_FACTOR
+                    reasons.append(f"repaired OCR reading: {note.after[:60]!r}")
+            score *= factor
+        elif name == "issued_date" and any(n.kind == "date" and n.ambiguous for n in parsed[:3]):
+            reasons.append("a date line was read but cannot be a date")
+        confidence = round(max(0.0, min(1.0, score)), 3)
+        out[name] = FieldReview(name, value, confidence, confidence < THRESHOLDS[name] or not value, tuple(reasons))
+    return out
