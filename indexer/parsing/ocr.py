@@ -1,13 +1,14 @@
 """Tesseract OCR of image-only PDF pages, with the page's mean word confidence and notes on identity repairs.
 
 Each page is rendered with pdfium at the configured dpi, prepared (``scan_image``: red stamp ink removed, text
-scaled to the size Tesseract reads best, deskewed, binarised, seals thinned) and read with **one script's
-language**, not every installed one at once (vie+eng+ben on a Vietnamese page turns specks into Bengali letters
-and takes four times as long): Vietnamese first; only a page that reads badly is checked with Tesseract's OSD for
-its orientation and script, and read again as Bengali (or turned) when that reads better. A red stamp that says
-"MẬT" or "KHẨN" is read on its own and kept as the page's first line, so a marking never vanishes with the ink.
-Lines Tesseract is unsure of that hold no words (speckle, a seal's legend) are dropped; the identity lines are
-repaired where they cannot be right as read (``ocr_repair``).
+scaled to the size Tesseract reads best, deskewed, binarised, seals thinned) and read with **its script's
+languages**, not every installed one at once (vie+eng+ben on a Vietnamese page turns specks into Bengali letters
+and takes several times as long): a Latin page with vie+eng (eng reads the handwritten figures of a number or a
+date that vie alone misreads); only a page that reads badly is checked with Tesseract's OSD for its orientation
+and script, and read again as Bengali (or turned) when that reads better. A red stamp that says "MẬT" or "KHẨN"
+is read on its own and kept as the page's first line, so a marking never vanishes with the ink. Lines of specks
+that Tesseract is unsure of (a seal's legend, scanner dust) are dropped; the identity lines are repaired where
+they cannot be right as read (``ocr_repair``).
 
 Tesseract runs single-threaded (OMP_THREAD_LIMIT=1): its OpenMP threads make a page 3-4x slower on two cores.
 
@@ -41,22 +42,21 @@ INSTALL_HINT = (
     "tesseract-ocr-vie tesseract-ocr-ben; macOS: brew install tesseract tesseract-lang)"
 )
 GOOD_CONFIDENCE = 70.0  # a page read at least this well (mean word confidence) is not tried in another script
-_LATIN = ("vie", "eng")
+_LATIN = ("vie", "eng")  # read together: eng reads handwritten figures that vie alone misses (measured)
 _MAX_RENDER_PIXELS = 20_000_000  # A4 at 450 dpi, A3 at 300 dpi
 _TIMEOUT_S = 300
 
 
 @dataclass(frozen=True)
 class Reading:
-    """Tesseract's text of an image, its mean word confidence and each text line's lowest word confidence.
+    """Tesseract's text of an image, its mean word confidence and each text line's words with their confidence.
 
-    A line's confidence is that of its least sure word holding a digit when it has one (the figures of a number
-    or a date are what identity reads from it), else of its least sure word; -1 for blank lines.
+    ``words`` is aligned with ``text.split("\\n")`` (a blank line has none); a line is its words joined by spaces.
     """
 
     text: str
     confidence: float
-    line_confidence: list[float] = field(default_factory=list)
+    words: list[list[tuple[str, float]]] = field(default_factory=list)
     language: str = ""
 
 
@@ -141,7 +141,7 @@ def parse_tsv(tsv: str) -> Reading:
         key = (int(cols[2]), int(cols[3]), int(cols[4]))
         lines.setdefault(key, []).append((cols[11].strip(), float(cols[10])))
     out: list[str] = []
-    line_conf: list[float] = []
+    line_words: list[list[tuple[str, float]]] = []
     confs: list[float] = []
     previous: tuple[int, int] | None = None
     for key, words in lines.items():
@@ -149,20 +149,19 @@ def parse_tsv(tsv: str) -> Reading:
             continue
         if previous is not None and previous != key[:2]:
             out.append("")
-            line_conf.append(-1.0)
+            line_words.append([])
         previous = key[:2]
         out.append(" ".join(w for w, _ in words))
-        digits = [c for w, c in words if any(ch.isdigit() for ch in w)]
-        line_conf.append(min(digits or [c for _, c in words]))
+        line_words.append(words)
         confs.extend(c for _, c in words if c >= 0)
     mean = sum(confs) / len(confs) if confs else 0.0
-    return Reading("\n".join(out), round(mean, 1), line_conf)
+    return Reading("\n".join(out), round(mean, 1), line_words)
 
 
 def read_image(image: Image.Image, language: str, psm: int = 3) -> Reading:
     """Tesseract's reading of a prepared image in one language (or a '+'-joined set)."""
     reading = parse_tsv(_tesseract(image, ["-l", language, "--psm", str(psm), "tsv"]))
-    return Reading(reading.text, reading.confidence, reading.line_confidence, language)
+    return Reading(reading.text, reading.confidence, reading.words, language)
 
 
 def detect_orientation(image: Image.Image) -> tuple[int, str | None]:
@@ -181,7 +180,7 @@ def detect_orientation(image: Image.Image) -> tuple[int, str | None]:
 
 def _read_page(prepared: PreparedPage, languages: list[str]) -> tuple[Reading, int]:
     """The best reading of the page among its script's languages, and any turn applied (see module docstring)."""
-    latin = next((lang for lang in _LATIN if lang in languages), None)
+    latin = "+".join(lang for lang in _LATIN if lang in languages)
     first = latin or languages[0]
     best = read_image(prepared.image, first)
     if best.confidence >= GOOD_CONFIDENCE:
@@ -219,11 +218,11 @@ def ocr_image(image: Image.Image, languages: str, page: int | None = None, fallb
     prepared = prepare(image, fallback_scale=fallback_scale)
     reading, turned = _read_page(prepared, candidates)
     markings = _stamp_markings(prepared, reading.language.split("+")[0])
-    text, line_conf = reading.text, reading.line_confidence
+    text, words = reading.text, reading.words
     if markings:
         text = "\n".join([*markings, text])
-        line_conf = [-1.0] * len(markings) + line_conf
-    text, notes = repair_ocr_text(text, page, line_conf)
+        words = [[] for _ in markings] + words
+    text, notes = repair_ocr_text(text, page, words)
     seconds = round(time.perf_counter() - started, 2)
     logger.debug(
         "page %s: %s, confidence %.1f, %.1fs, notes %s", page, reading.language, reading.confidence, seconds, notes

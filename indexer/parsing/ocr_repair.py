@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from indexer.understanding.doctypes import DOC_TYPES
+from indexer.understanding.review import is_vietnamese_syllable
 from indexer.understanding.text import fold
 
 __all__ = ["HEADER_PHRASES", "OcrNote", "repair_date", "repair_ocr_text"]
@@ -87,10 +88,21 @@ _MAX_PHRASE_WORDS = max(len(p.split()) for p in HEADER_PHRASES)
 # Collective bodies sign "TM." (on behalf of); a speck in front of one on its own line was that "TM.".
 _COLLECTIVE = ("CHÍNH PHỦ", "ỦY BAN NHÂN DÂN", "BAN CHẤP HÀNH", "BỘ CHÍNH TRỊ", "BAN BÍ THƯ", "TỈNH ỦY",
                "THÀNH ỦY", "HUYỆN ỦY", "ĐẢNG ỦY", "HỘI ĐỒNG NHÂN DÂN", "BAN THƯỜNG VỤ", "ỦY BAN THƯỜNG VỤ")  # fmt: skip
-# The speck holds a non-letter ("1%I", "*", "I'M") or is a near "TM" ("IM", "TN"); the line is the body alone.
-_SPECK = r"(?=\S{0,4}[^\sA-Za-zÀ-ỹĐđ])\S{1,4}|[TI1l][MN][.,]?"
-_SIGNATURE_SPECK = re.compile(rf"^({_SPECK})\s+((?:{'|'.join(_COLLECTIVE)})(?:\s+[A-ZÀ-ỸĐ]+){{0,4}})\s*$")
+_SIGNATURE_SPECK = re.compile(rf"^(\S{{1,4}})\s+((?:{'|'.join(_COLLECTIVE)})(?:\s+[A-ZÀ-ỸĐ]+){{0,4}})\s*$")
 
+
+def _is_speck(token: str) -> bool:
+    """A token in front of a signing body that is no word: "1%I", "*", "Tf", "IM" — not "VỀ", "TM.", "UBND"."""
+    core = token.rstrip(".,")
+    if core.upper() in _SIGNING or (core.isalpha() and is_vietnamese_syllable(core)):
+        return False
+    return not core.isalpha() or len(core) <= 2
+
+
+_SIGNING = {"TM", "KT", "TL", "Q", "TUQ"}  # thay mặt, ký thay, thừa lệnh, quyền, thừa ủy quyền
+_LEADING_SPECK = re.compile(r"^[„“”‘’\"'`.,_~|:;*^]+\s*(?=[A-ZÀ-ỸĐ])")
+# Tesseract reads a scanned 8 as "§" (no Vietnamese text uses the sign); next to figures or alone it is an 8.
+_SECTION_EIGHT = re.compile(r"§(?=\d|\b|$)|(?<=\d)§")
 _SO_WORD = r"(?:S[ốôồổỗộóòỏõọoơớờởỡợ6ö0]|5[ốôồổóò6o]|36|56|S0)"
 _NUMBER_LINE = re.compile(
     rf"^[\s.,'`_~|:;*-]*(?P<word>{_SO_WORD}|Số|So)\s*[:.;,]?\s*(?P<code>[0-9OolI|]{{1,5}}(?:\s*/\s*[0-9OolI|]{{4}})?"
@@ -210,30 +222,54 @@ def _repair_header_words(line: str) -> str:
     return " ".join(out)
 
 
+def _span_confidence(words: list[tuple[str, float]], start: int, end: int) -> float:
+    """The lowest confidence of the words of a line (joined by single spaces) that overlap [start, end)."""
+    confs, offset = [], 0
+    for word, conf in words:
+        if offset < end and start < offset + len(word):
+            confs.append(conf)
+        offset += len(word) + 1
+    return min(confs) if confs else -1.0
+
+
+def _strip_speck(line: str) -> str:
+    """A capital header line without the speck Tesseract put in front of it ("„CHÍNH PHỦ")."""
+    m = _LEADING_SPECK.match(line)
+    return line[m.end() :] if m and line[m.end() :].isupper() else line
+
+
 def repair_ocr_text(
-    text: str, page: int | None = None, line_confidence: list[float] | None = None
+    text: str, page: int | None = None, words: list[list[tuple[str, float]]] | None = None
 ) -> tuple[str, list[OcrNote]]:
     """(repaired text, notes): every line of OCR'd text through the repairs above.
 
-    ``line_confidence``: each line's lowest word confidence (same order as ``text.split("\\n")``), carried into
-    the notes of the number and date lines, which are noted even when nothing needed repair.
+    ``words``: each line's words with Tesseract's confidence (aligned with ``text.split("\n")``, the line being
+    its words joined by spaces); a note's confidence is that of the words its field was read from (the number
+    code, the date's figures, the whole line for header words). The number and date lines are noted even when
+    nothing needed repair, so review sees how surely they were read.
     """
     lines = text.replace("Ð", "Đ").replace("ð", "đ").split("\n")
     notes: list[OcrNote] = []
     for i, line in enumerate(lines):
-        conf = line_confidence[i] if line_confidence and i < len(line_confidence) else -1.0
+        line_words = words[i] if words and i < len(words) else []
+        whole = min((c for _, c in line_words), default=-1.0)
+        line = _SECTION_EIGHT.sub("8", line)
+        number = _NUMBER_LINE.match(line)
+        dates = list(_DATE_WORDS.finditer(line))
         new, is_number = _repair_number_line(line)
-        new = _repair_header_words(new)
+        new = _repair_header_words(_strip_speck(new))
         new, doubt = _repair_dates(new)
         speck = _SIGNATURE_SPECK.match(new)
-        if speck and speck.group(1).upper().rstrip(".,") not in {"TM", "KT", "TL", "Q", "TUQ"}:
+        if speck and _is_speck(speck.group(1)):
             new = "TM. " + speck.group(2)
-            notes.append(OcrNote("signature", line, new, page, conf))
-        if is_number:
-            notes.append(OcrNote("number", line, new, page, conf))
-        if _DATE_WORDS.search(new):
-            notes.append(OcrNote("date", line, new, page, conf, ambiguous=doubt))
-        elif new != line and not is_number and not speck:
-            notes.append(OcrNote("header", line, new, page, conf))
+            notes.append(OcrNote("signature", lines[i], new, page, whole))
+        if is_number and number:
+            conf = _span_confidence(line_words, *number.span("code"))
+            notes.append(OcrNote("number", lines[i], new, page, conf))
+        if dates:
+            conf = min(_span_confidence(line_words, m.start(2), m.end(6)) for m in dates)
+            notes.append(OcrNote("date", lines[i], new, page, conf, ambiguous=doubt))
+        elif new != lines[i] and not is_number and not speck:
+            notes.append(OcrNote("header", lines[i], new, page, whole))
         lines[i] = new
     return "\n".join(lines), notes

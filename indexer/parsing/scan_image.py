@@ -78,13 +78,16 @@ def suppress_red_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _otsu(grey: np.ndarray) -> int:
+    """Otsu's threshold: ink is ``grey <= t``. On a two-level image the middle of the flat optimum is taken."""
     hist = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
     total = hist.sum()
     cum = np.cumsum(hist)
     cum_mean = np.cumsum(hist * np.arange(256))
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (cum_mean[-1] * cum - cum_mean * total) ** 2 / (cum * (total - cum))
-    return int(np.nanargmax(between[:-1]))
+    between = np.nan_to_num(between[:-1], nan=-1.0)
+    best = np.flatnonzero(between >= between.max() * (1 - 1e-9))
+    return int((best[0] + best[-1]) // 2)
 
 
 def estimate_text_height(ink: np.ndarray) -> float | None:
@@ -263,7 +266,7 @@ def _working_copy(grey: np.ndarray) -> tuple[np.ndarray, float]:
     if factor < 1.0:
         size = (max(1, int(grey.shape[1] * factor)), max(1, int(grey.shape[0] * factor)))
         small = np.asarray(Image.fromarray(grey).resize(size, Image.Resampling.BOX))
-    return small < _otsu(small), factor
+    return small <= _otsu(small), factor
 
 
 def prepare(page: Image.Image, fallback_scale: float = 1.0) -> PreparedPage:

@@ -35,7 +35,7 @@ from indexer.understanding.doctypes import DOC_TYPES, doc_type_from_number
 from indexer.understanding.numbers import canonical_number, number_key
 from indexer.understanding.text import fold, nfc
 
-__all__ = ["FIELDS", "THRESHOLDS", "FieldReview", "issuer_shape", "review_identity"]
+__all__ = ["FIELDS", "THRESHOLDS", "FieldReview", "is_vietnamese_syllable", "issuer_shape", "review_identity"]
 
 FIELDS = ("number", "doc_type", "issuer", "issued_date")
 # Measured (benchmarks/ocr_scans.py, results in benchmarks/results/ocr_scans.json).
@@ -44,9 +44,10 @@ REPAIR_FACTOR = 0.85  # a field read from a line the OCR repair changed
 AMBIGUOUS_FACTOR = 0.3  # a misread the repair could not resolve
 _EARLIEST = date(1945, 9, 2)
 
-_STATE_YEAR = re.compile(r"^[1-9]\d{0,4}/(\d{4})/[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*$")
-_STATE = re.compile(r"^[1-9]\d{0,4}/[A-ZĐ][A-ZĐa-z]*-[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*$")
-_PARTY = re.compile(r"^[1-9]\d{0,4}-[A-ZĐ][A-ZĐa-z]*/[A-ZĐ][A-ZĐa-z]*$")
+_SERIAL = r"(?!0+[/-])\d{1,5}"  # "05" is a serial, "0" is not
+_STATE_YEAR = re.compile(rf"^{_SERIAL}/(\d{{4}})/[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*$")
+_STATE = re.compile(rf"^{_SERIAL}/[A-ZĐ][A-ZĐa-z]*-[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*$")
+_PARTY = re.compile(rf"^{_SERIAL}-[A-ZĐ][A-ZĐa-z]*/[A-ZĐ][A-ZĐa-z]*$")
 # Codes that name the issuing body, not the type (a law and a resolution of the National Assembly share "QH").
 _BODY_ONLY = {"QH", "UBTVQH"}
 # The issuer a number's last code names.
@@ -132,7 +133,7 @@ def _note(raw: NoteLike | Mapping[str, Any]) -> _Note:
     return _Note(raw.kind, raw.after, float(raw.confidence), bool(raw.ambiguous), bool(raw.repaired))
 
 
-def _syllable_ok(word: str) -> bool:
+def is_vietnamese_syllable(word: str) -> bool:
     """A Vietnamese syllable: one tone mark at most and a consonant-vowel-consonant shape."""
     decomposed = unicodedata.normalize("NFD", word)
     if sum(c in _TONES for c in decomposed) > 1:
@@ -159,7 +160,11 @@ def issuer_shape(issuer: str) -> tuple[float, list[str]]:
     if _EN_BODY.search(s.upper()) and not any(fold(c) != c.lower() for c in s if c.isalpha()):
         return score, reasons  # an English name: Vietnamese syllable checks do not apply
     words = [w for w in re.split(r"[\s,.\-–()/&]+", s) if w]
-    bad = [w for w in words if not _syllable_ok(w) and w.upper() not in {"UBND", "HĐND", "TW", "TP", "TP.HCM", "HCM"}]
+    bad = [
+        w
+        for w in words
+        if not is_vietnamese_syllable(w) and w.upper() not in {"UBND", "HĐND", "TW", "TP", "TP.HCM", "HCM"}
+    ]
     if bad:
         score *= max(0.2, 1 - 1.5 * len(bad) / len(words))
         reasons.append(f"not Vietnamese words: {' '.join(bad[:3])}")
@@ -251,10 +256,10 @@ def _validity(ident: DocumentIdentity, today: date) -> dict[str, tuple[float, li
             year = int(year_match.group(1))
             if issued is not None and year != issued.year:
                 far = abs(year - issued.year) > 1
-                num_score *= 0.4 if far else 0.6
+                num_score *= 0.2 if far else 0.3
                 d_score, d_reasons = out["issued_date"]
                 out["issued_date"] = (
-                    d_score * (0.4 if far else 0.6),
+                    d_score * (0.2 if far else 0.3),
                     [*d_reasons, f"year differs from the number's {year}"],
                 )
                 num_reasons.append(f"year {year} differs from the date of issue {issued.year}")
