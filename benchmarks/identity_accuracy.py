@@ -3,15 +3,18 @@
 The extractor sees only each record's ``id`` and ``text``; the page metadata is the gold. Comparison rules:
 - number: both sides through ``canonical_number`` (spaces, case, Cyrillic look-alikes).
 - type: exact string.
-- issuer: both sides through ``issuer_key`` (upper-case, one tone placement, text after the motto, "Số …" or
-  rule lines cut off: the page field sometimes swallows them).
+- issuer: both sides through ``canonical_issuer`` (the one name facets count: "UỶ BAN …" and "ỦY BAN …" alike, a
+  misspelt "ĐÀO TÀO" read as the body it names) and ``issuer_key`` (upper-case, one tone placement, text after the
+  motto, "Số …" or rule lines cut off: the page field sometimes swallows them).
 - date: ISO string.
 Gold judged wrong is not counted but listed (and the raw figure, all gold as given, is printed too):
 - a number without code letters ("06/2026", "51", "65/"): the page field was truncated;
 - an issuer that starts with a document type ("THÔNG TƯ Quy định …"): the page had no header block and the
   field holds the title;
 - a date that is not a calendar date (2024-12-32) or that the text gives only for a cited document
-  ("Căn cứ Luật … ngày 29 tháng 6 năm 2006") while the header says otherwise or nothing.
+  ("Căn cứ Luật … ngày 29 tháng 6 năm 2006") while the header says otherwise or nothing;
+- the type of a consolidated text (its authentication block "XÁC THỰC VĂN BẢN HỢP NHẤT … Số: 07/VBHN-BXD"): the
+  page gives the type of the act it consolidates.
 
 Run: ``python -m benchmarks.identity_accuracy [--misses N]``.
 """
@@ -27,8 +30,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from indexer.understanding.consolidated import read_consolidation
 from indexer.understanding.doctypes import doc_type_from_line
 from indexer.understanding.identity import canonical_number, identify, issuer_key
+from indexer.understanding.issuers import canonical_issuer
 
 DATA = Path(os.environ.get("THAMMUU_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 VBPL = DATA / "vbpl" / "vbpl_vi_docs.jsonl"
@@ -85,9 +90,12 @@ def gold(record: dict[str, object]) -> tuple[dict[str, str | None], dict[str, st
             r"(THÔNG TƯ|NGHỊ ĐỊNH|QUYẾT ĐỊNH|NGHỊ QUYẾT|LUẬT)\b", out["issuer"]
         ):
             wrong["issuer"] = out["issuer"]
-        out["issuer"] = issuer_key(out["issuer"])
+        out["issuer"] = issuer_key(canonical_issuer(out["issuer"]))
     if out["issued_date"] is not None and _cited_only(text, out["issued_date"]):
         wrong["issued_date"] = out["issued_date"]
+    consolidation = read_consolidation(text)
+    if out["doc_type"] is not None and consolidation and consolidation.number and out["doc_type"] != "Văn bản hợp nhất":
+        wrong["doc_type"] = out["doc_type"]
     for f in wrong:
         out[f] = None
     return out, wrong

@@ -66,6 +66,7 @@ class DocumentIdentity:
     language: str = "vi"
     effective_date: str | None = None  # ISO; from the text ("có hiệu lực từ ngày …") or metadata
     expiry_date: str | None = None  # ISO; "hết hiệu lực …", "thời hạn … đến ngày …"
+    issuer_raw: str | None = None  # the issuer as the document prints it; ``issuer`` is its canonical name
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)

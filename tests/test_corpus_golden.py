@@ -42,29 +42,31 @@ SIDECAR_DOC = "hd-08-btgtu-2024-tuyen-truyen-dai-hoi.md"
 EN59 = "en-nq-59-tw-2025-international-integration.md"
 EN112 = "en-bc-112-tu-2024-energy-transition-report.md"
 
-# Correct identity of every corpus document. Issuer: the header lines above the motto; a two-line party header
-# names the body that issues with its place ("ĐẢNG BỘ TỈNH THANH HÓA" / "TỈNH ỦY" → "TỈNH ỦY THANH HÓA"), see
-# ``indexer.understanding.identity``; the Bengali header is kept as written (the Central Committee, in Bengali).
-BN_CC = "কেন্দ্রীয় নির্বাহী কমিটি"
+# Correct identity of every corpus document. Issuer: the canonical name of the body that issued it (see
+# ``indexer.understanding.identity`` and ``issuers``): the header lines above the motto, a two-line party header
+# read as the body that issues with its place ("ĐẢNG BỘ TỈNH THANH HÓA" / "TỈNH ỦY" → "TỈNH ỦY THANH HÓA"), the
+# party body a type heading names ("NGHỊ QUYẾT / CỦA BỘ CHÍNH TRỊ" → "BỘ CHÍNH TRỊ"), translations under the same
+# Vietnamese name ("কেন্দ্রীয় নির্বাহী কমিটি" is the Central Committee, "পলিটব্যুরোর প্রস্তাব" a Politburo resolution).
+BN_CC = "BAN CHẤP HÀNH TRUNG ƯƠNG"
 IDENTITY: dict[str, dict[str, Any]] = {
-    NQ57: {"number": "57-NQ/TW", "doc_type": "Nghị quyết", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
+    NQ57: {"number": "57-NQ/TW", "doc_type": "Nghị quyết", "issuer": "BỘ CHÍNH TRỊ",
            "issued_date": "2024-12-22", "classification": U, "language": "vi", "term": None},
-    BN57: {"number": "57-NQ/TW", "doc_type": "Nghị quyết", "issuer": BN_CC,
+    BN57: {"number": "57-NQ/TW", "doc_type": "Nghị quyết", "issuer": "BỘ CHÍNH TRỊ",
            "issued_date": "2024-12-22", "classification": U, "language": "bn", "term": None},
     BN36: {"number": "36-KL/TW", "doc_type": "Kết luận", "issuer": BN_CC,
            "issued_date": "2024-06-14", "classification": U, "language": "bn", "term": None},
     "nq-12-tu-2023-giao-duc-dao-tao.md": {
         "number": "12-NQ/TU", "doc_type": "Nghị quyết", "issuer": "TỈNH ỦY NINH BÌNH",
         "issued_date": "2023-03-15", "classification": U, "language": "vi", "term": None},
-    PDF: {"number": "09-NQ/TU", "doc_type": "Nghị quyết", "issuer": "TỈNH ỦY KHÁNH HÒA",
+    PDF: {"number": "09-NQ/TU", "doc_type": "Nghị quyết", "issuer": "BAN THƯỜNG VỤ TỈNH ỦY KHÁNH HÒA",
           "issued_date": "2024-04-18", "classification": U, "language": "vi", "term": None},
-    DOCX: {"number": "68-NQ/TW", "doc_type": "Nghị quyết", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
+    DOCX: {"number": "68-NQ/TW", "doc_type": "Nghị quyết", "issuer": "BỘ CHÍNH TRỊ",
            "issued_date": "2025-05-04", "classification": U, "language": "vi", "term": None},
     "kl-21-tw-2023-xay-dung-dang.md": {
         "number": "21-KL/TW", "doc_type": "Kết luận", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
         "issued_date": "2023-10-25", "classification": U, "language": "vi", "term": "XIII"},
     "ct-27-tw-2024-phong-chong-tham-nhung.md": {
-        "number": "27-CT/TW", "doc_type": "Chỉ thị", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
+        "number": "27-CT/TW", "doc_type": "Chỉ thị", "issuer": "BAN BÍ THƯ",
         "issued_date": "2024-01-10", "classification": U, "language": "vi", "term": None},
     "kh-45-tu-2024-bao-ve-moi-truong.md": {
         "number": "45-KH/TU", "doc_type": "Kế hoạch", "issuer": "TỈNH ỦY QUẢNG NINH",
@@ -72,16 +74,16 @@ IDENTITY: dict[str, dict[str, Any]] = {
     "bc-88-tu-2024-so-ket-y-te.md": {
         "number": "88-BC/TU", "doc_type": "Báo cáo", "issuer": "TỈNH ỦY THANH HÓA",
         "issued_date": "2024-11-20", "classification": U, "language": "vi", "term": None},
-    QD96: {"number": "96-QĐ/TW", "doc_type": "Quy định", "issuer": "BAN CHẤP HÀNH TRUNG ƯƠNG",
+    QD96: {"number": "96-QĐ/TW", "doc_type": "Quy định", "issuer": "BỘ CHÍNH TRỊ",
            "issued_date": "2023-02-02", "classification": U, "language": "vi", "term": None},
     MAT_DOC: {"number": "15-BC/ĐU", "doc_type": "Báo cáo", "issuer": "ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH",
               "issued_date": "2024-08-08", "classification": MAT, "language": "vi", "term": None},
     SIDECAR_DOC: {"number": "08-HD/BTGTU", "doc_type": "Hướng dẫn", "issuer": "BAN TUYÊN GIÁO TỈNH ỦY NGHỆ AN",
                   "issued_date": "2024-09-12", "classification": MAT, "language": "vi", "term": None},
-    EN59: {"number": "59-NQ/TW", "doc_type": "Nghị quyết", "issuer": "CENTRAL COMMITTEE",
+    EN59: {"number": "59-NQ/TW", "doc_type": "Nghị quyết", "issuer": "BỘ CHÍNH TRỊ",
            "issued_date": "2025-01-24", "classification": U, "language": "en", "term": None},
     EN112: {"number": "112-BC/TU", "doc_type": "Báo cáo",
-            "issuer": "BINH THUAN PROVINCIAL PARTY COMMITTEE",
+            "issuer": "TỈNH ỦY BÌNH THUẬN",
             "issued_date": "2024-09-30", "classification": U, "language": "en", "term": None},
 }  # fmt: skip
 

@@ -55,7 +55,8 @@ def test_party_header_fields_term_and_marking() -> None:
     ident = identify(PARTY_HEADER, {})
     assert ident.number == "57-NQ/TW"
     assert ident.doc_type == "Nghị quyết"
-    assert ident.issuer == "BAN CHẤP HÀNH TRUNG ƯƠNG"
+    assert ident.issuer == "BỘ CHÍNH TRỊ"  # "NGHỊ QUYẾT / CỦA BỘ CHÍNH TRỊ": the body that issued it
+    assert ident.issuer_raw == "BAN CHẤP HÀNH TRUNG ƯƠNG"  # the header as printed
     assert ident.issued_date == "2024-12-22"
     assert ident.term == "XIII"
     assert ident.classification == Classification.TOI_MAT
@@ -64,7 +65,7 @@ def test_party_header_fields_term_and_marking() -> None:
 def test_metadata_overrides_text() -> None:
     ident = identify(STATE_HEADER, {"so_hieu": "250/2025/ND-CP", "co_quan_ban_hanh": "Bộ Nội vụ", "do_mat": "MẬT"})
     assert ident.number == "250/2025/NĐ-CP"
-    assert ident.issuer == "Bộ Nội vụ"
+    assert (ident.issuer, ident.issuer_raw) == ("BỘ NỘI VỤ", "Bộ Nội vụ")  # one name per body, as given kept
     assert ident.classification == Classification.MAT
     assert ident.doc_type == "Nghị định"  # not overridden, still from the text
 
@@ -117,11 +118,7 @@ def test_marking_line_is_not_the_issuer_and_two_line_party_header() -> None:
         ("ĐẢNG BỘ TỈNH NGHỆ AN", "BAN TUYÊN GIÁO", "BAN TUYÊN GIÁO TỈNH ỦY NGHỆ AN"),
         ("ĐẢNG BỘ KHỐI CÁC CƠ QUAN TỈNH", "ĐẢNG ỦY", "ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH"),
         ("ĐẢNG BỘ THÀNH PHỐ HÀ NỘI", "THÀNH ỦY", "THÀNH ỦY HÀ NỘI"),
-        (
-            "PARTY ORGANISATION OF BINH THUAN PROVINCE",
-            "PROVINCIAL PARTY COMMITTEE",
-            "BINH THUAN PROVINCIAL PARTY COMMITTEE",
-        ),
+        ("PARTY ORGANISATION OF BINH THUAN PROVINCE", "PROVINCIAL PARTY COMMITTEE", "TỈNH ỦY BÌNH THUẬN"),
         ("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NINH", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH"),
     ],
 )

@@ -1,7 +1,10 @@
 """PDF via pypdf with page numbers kept; pages without a text layer go to OCR or are reported as needing it.
 
-Each page is cleaned of gazette running headers and page numbers (indexer.understanding.cleaning) before the pages are
-joined, so page spans and chunk offsets refer to the cleaned text.
+Before the pages are joined (so page spans and chunk offsets refer to the text as stored), the gazette wrapper is
+removed — running headers, page numbers, the Công báo's section headings and a header block the layout prints twice
+(``indexer.understanding.gazette``) — and words the text layer split beside a diacritic ("Lu ật", "ĐIỀ U") are
+joined again (``indexer.understanding.syllables``). The gazette issue and the headings removed are kept in the
+metadata (``gazette_issue``, ``gazette_heading``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from indexer.errors import CorruptDocument, NeedsOCR
 from indexer.models import PageSpan, ParsedDocument
 from indexer.parsing.ocr import INSTALL_HINT, ocr_languages, ocr_pdf_page
 from indexer.understanding.cleaning import clean_page
+from indexer.understanding.gazette import strip_wrapper
+from indexer.understanding.syllables import SplitWordRepair
 from indexer.understanding.text import nfc
 
 logger = logging.getLogger(__name__)
@@ -39,32 +44,36 @@ class PdfParser:
             reader = PdfReader(str(path))
             if reader.is_encrypted and not reader.decrypt(""):
                 raise CorruptDocument(f"{path.name}: encrypted PDF (password required)")
-            # Running headers and page numbers go first: a scanned page often carries only a gazette header.
-            raw_pages = [clean_page(nfc(page.extract_text() or "")) for page in reader.pages]
+            extracted = [nfc(page.extract_text() or "") for page in reader.pages]
         except PdfReadError as exc:
             raise CorruptDocument(f"{path.name}: damaged PDF ({exc})") from exc
         except NotImplementedError as exc:  # e.g. unsupported encryption algorithms
             raise CorruptDocument(f"{path.name}: encrypted PDF ({exc})") from exc
 
         languages = None
-        needs_ocr = [i for i, t in enumerate(raw_pages) if len(t.strip()) < _MIN_TEXT_CHARS]
+        # Running headers and page numbers go first: a scanned page often carries only a gazette header.
+        needs_ocr = [i for i, t in enumerate(extracted) if len(clean_page(t).strip()) < _MIN_TEXT_CHARS]
         if needs_ocr:
             languages = ocr_languages(self._ocr)
-            if languages is None and len(needs_ocr) == len(raw_pages):
+            if languages is None and len(needs_ocr) == len(extracted):
                 raise NeedsOCR(f"{path.name}: {len(needs_ocr)} image-only page(s) need OCR; {INSTALL_HINT}")
 
+        texts = list(extracted)
+        ocr_confidence: dict[int, float] = {}
+        missing: list[int] = []
+        for i in needs_ocr:
+            if languages is not None:
+                text, ocr_confidence[i] = ocr_pdf_page(path, i, self._ocr, languages)
+                texts[i] = nfc(text)
+            else:
+                missing.append(i + 1)
+        wrapper = strip_wrapper(texts)
+        repair = SplitWordRepair(wrapper.pages)
         parts: list[str] = []
         spans: list[PageSpan] = []
-        missing: list[int] = []
         offset = 0
-        for i, raw in enumerate(raw_pages):
-            text, is_ocr, conf = raw, False, None
-            if i in needs_ocr:
-                if languages is not None:
-                    text, conf = ocr_pdf_page(path, i, self._ocr, languages)
-                    text, is_ocr = clean_page(nfc(text)), True
-                else:
-                    missing.append(i + 1)
+        for i, page_text in enumerate(wrapper.pages):
+            text, is_ocr, conf = repair(page_text), i in ocr_confidence, ocr_confidence.get(i)
             if parts:
                 offset += len(PAGE_SEPARATOR)
             spans.append(PageSpan(number=i + 1, start=offset, end=offset + len(text), ocr=is_ocr, ocr_confidence=conf))
@@ -74,6 +83,10 @@ class PdfParser:
         if missing:
             logger.warning("%s: pages %s need OCR and were indexed without text; %s", path.name, missing, INSTALL_HINT)
             meta["pages_needing_ocr"] = missing
+        if wrapper.issue:
+            meta["gazette_issue"] = wrapper.issue
+        if wrapper.headings:
+            meta["gazette_heading"] = wrapper.headings[0]
         if reader.metadata and reader.metadata.title:
             meta["pdf_title"] = nfc(str(reader.metadata.title))
         return [ParsedDocument(text=PAGE_SEPARATOR.join(parts), pages=spans, metadata=meta)]

@@ -10,14 +10,16 @@ header region and the edges of every page), what a DOCX carries in its page head
 properties, and what explicit metadata fields say. Metadata may raise the level, never lower it (a lower value is logged
 and noted in ``classification_source``); an explicit value that cannot be read raises InvalidClassification.
 
-Canonical issuer: the capitalised header lines above the motto, joined with a space ("ỦY BAN NHÂN DÂN TỈNH
-QUẢNG NINH"), a security marking line ("MẬT") skipped. A two-line party header names the party organisation
-and then the body that issues; the issuer is that body with its place, as staff call it:
-"ĐẢNG BỘ TỈNH THANH HÓA" / "TỈNH ỦY" → "TỈNH ỦY THANH HÓA" (THÀNH ỦY, HUYỆN ỦY … alike);
-"ĐẢNG BỘ KHỐI CÁC CƠ QUAN TỈNH" / "ĐẢNG ỦY" → "ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH";
-"ĐẢNG BỘ TỈNH NGHỆ AN" / "BAN TUYÊN GIÁO" → "BAN TUYÊN GIÁO TỈNH ỦY NGHỆ AN";
-"PARTY ORGANISATION OF BINH THUAN PROVINCE" / "PROVINCIAL PARTY COMMITTEE" → "BINH THUAN PROVINCIAL PARTY
-COMMITTEE". Bengali headers are kept as written.
+Issuer: the header's issuer lines as printed (``header``: the right column cut off, a two-line party header read
+as one body: "ĐẢNG BỘ TỈNH THANH HÓA" / "TỈNH ỦY" → "TỈNH ỦY THANH HÓA") are kept in ``issuer_raw``; ``issuer``
+is their one canonical name (``issuers``: "Bộ Chính trị", "THE POLITBURO" and "পলিটব্যুরো" are all "BỘ CHÍNH
+TRỊ"), or the party body that actually issued the document where the type heading names it ("NGHỊ QUYẾT / CỦA
+BỘ CHÍNH TRỊ" under "BAN CHẤP HÀNH TRUNG ƯƠNG" → "BỘ CHÍNH TRỊ"; "CỦA BAN THƯỜNG VỤ TỈNH ỦY" under "TỈNH ỦY
+KHÁNH HÒA" → "BAN THƯỜNG VỤ TỈNH ỦY KHÁNH HÒA"). A header without an issuer (a page cut off, a scan) takes the
+body its signature acts for ("TM. CHÍNH PHỦ"), else the one its number's code names ("…/NĐ-CP").
+
+A consolidated text (văn bản hợp nhất) is identified by its authentication block, not by the act it consolidates
+(``consolidated``): type "Văn bản hợp nhất", its own "…/VBHN-…" number, issuer and date.
 
 Title: the trích yếu only, the line(s) after the type heading ("về …"); a capital continuation of the heading
 ("CỦA BỘ CHÍNH TRỊ", "HỘI NGHỊ LẦN THỨ TÁM …") goes with the type, and the title stops at the body.
@@ -32,10 +34,14 @@ from typing import Any
 
 from indexer.models import DocumentIdentity, PageSpan
 from indexer.understanding.classification import CLASSIFICATION_FIELDS, classify
+from indexer.understanding.consolidated import CONSOLIDATED, read_consolidation
 from indexer.understanding.dates import PLACE_DATE_RE, passed_date, place_date
 from indexer.understanding.doctypes import doc_type_from_line, doc_type_from_number
-from indexer.understanding.markings import find_marking, marking_level
-from indexer.understanding.numbers import NUMBER_PATTERN, canonical_number, find_numbers, number_variants
+from indexer.understanding.header import NUMBER_LINE as _NUMBER_RE
+from indexer.understanding.header import header_issuer
+from indexer.understanding.issuers import body_of_code, canonical_issuer, party_body, signed_for
+from indexer.understanding.markings import find_marking
+from indexer.understanding.numbers import canonical_number, find_numbers, number_variants
 from indexer.understanding.text import canonical_tones, fold, nfc
 
 __all__ = ["FIELD_ALIASES", "canonical_number", "detect_language", "find_numbers", "identify", "number_variants"]
@@ -43,18 +49,12 @@ __all__ = ["FIELD_ALIASES", "canonical_number", "detect_language", "find_numbers
 logger = logging.getLogger(__name__)
 
 _HEADER_CHARS = 4000
+_TAIL_CHARS = 1500  # the signature block sits in the last lines
 _FRONT_MATTER = re.compile(r"^---\n.*?\n---\n", re.S)  # Markdown YAML front matter is not the document's header
 _BENGALI = re.compile(r"[\u0980-\u09ff]")
 _TYPE_PREFIX = (
     r"(?:Bộ luật|Luật|Nghị quyết|Pháp lệnh|Lệnh|Nghị định|Quyết định|Thông tư|Chỉ thị|Kết luận|Văn bản hợp nhất)"
 )
-_NUMBER_RE = re.compile(
-    rf"(?im)^[\s*#_]*(?:{_TYPE_PREFIX}\s+)?(?:Số|So|No|নং|সংখ্যা)\s*\.?\s*:?\s*({NUMBER_PATTERN})", re.UNICODE
-)
-_NATIONAL = re.compile(
-    r"(?i)^(CỘNG HO[ÀA]|CỘNG HÒA|ĐẢNG CỘNG SẢN|SOCIALIST REPUBLIC|COMMUNIST PARTY|ভিয়েতনামের কমিউনিস্ট পার্টি)"
-)
-_NATIONAL_INLINE = re.compile(r"\s*(?:CỘNG HO[ÀA] XÃ HỘI|CỘNG HÒA XÃ HỘI|ĐẢNG CỘNG SẢN VIỆT NAM).*$")
 _RULE = re.compile(r"^[\s\-_*—–=~.]*$")
 _TERM_RE = re.compile(r"(?i)(?<!đại biểu )(?:Chấp hành|Quốc hội|Đại hội)[^\n.;]{0,80}?\bkh(?:óa|oá)\s+([IVXLC]{1,6})\b")
 # The body's own headings: "I.", "II-", "1.", "a)", "ক)", Phần/Chương/Mục/Điều.
@@ -64,10 +64,6 @@ _STRUCTURE = re.compile(
 )
 # Capital lines continuing the type heading: "CỦA BỘ CHÍNH TRỊ", "OF THE POLITBURO", "HỘI NGHỊ LẦN THỨ TÁM …".
 _HEADING_TAIL = re.compile(r"^(?:CỦA|OF|HỘI NGHỊ)\s")
-# Two-line party headers: the party organisation, then the body that issues ("ĐẢNG BỘ TỈNH X" / "TỈNH ỦY").
-_PARTY_PARENT = re.compile(r"^ĐẢNG BỘ (TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|KHỐI|XÃ|PHƯỜNG)\s+(.+)$")
-_COMMITTEE = {"TỈNH": "TỈNH ỦY", "THÀNH PHỐ": "THÀNH ỦY", "HUYỆN": "HUYỆN ỦY", "QUẬN": "QUẬN ỦY", "THỊ XÃ": "THỊ ỦY"}
-_EN_PARTY_PARENT = re.compile(r"^PARTY ORGANI[SZ]ATION OF (.+?)(?: PROVINCE| CITY| DISTRICT)?$")
 _TITLE_STOP = re.compile(r"(?i)^(căn cứ|xét|theo đề nghị|pursuant|at the (?:proposal|request))\b")
 
 # Metadata keys (JSONL records, sidecars) mapped onto identity fields.
@@ -109,52 +105,6 @@ def _entries(header: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _party_issuer(parent: str, body: str) -> str | None:
-    """ "ĐẢNG BỘ TỈNH THANH HÓA" over "TỈNH ỦY" → "TỈNH ỦY THANH HÓA" (the body that signs, with its place)."""
-    m = _PARTY_PARENT.match(parent)
-    if m:
-        level, place = m.group(1), m.group(2)
-        committee = f"{_COMMITTEE[level]} {place}" if level in _COMMITTEE else None
-        if level in _COMMITTEE and body == _COMMITTEE[level]:
-            return committee
-        if body == "ĐẢNG ỦY":
-            return "ĐẢNG ỦY " + parent.removeprefix("ĐẢNG BỘ ")
-        if committee and re.match(r"^(?:BAN|VĂN PHÒNG|ỦY BAN KIỂM TRA)\b", body):
-            return f"{body} {committee}"
-        return None
-    m = _EN_PARTY_PARENT.match(parent)
-    if m and body.endswith("PARTY COMMITTEE"):
-        return f"{m.group(1)} {body}"
-    return None
-
-
-def _issuer(lines: list[str]) -> str | None:
-    """The issuing body: the capitalised lines above the national or party motto (see the module docstring)."""
-    parts: list[str] = []
-    for line in lines[:8]:
-        if _NATIONAL.match(line):
-            break
-        if _RULE.match(line) or marking_level(line) is not None:
-            continue  # rules and the security marking ("MẬT") above the header are not the issuer
-        head = _NATIONAL_INLINE.sub("", line).strip()
-        head = re.split(r"\s+(?:[\w ]{0,15}\s)?Số\s*:?\s*\d", head)[0].strip(" -_*—")
-        capital = head[:2].isupper() or bool(_BENGALI.match(head))
-        if not head or not capital or len(head) > 200 or _NUMBER_RE.match(line) or doc_type_from_line(head):
-            break
-        parts.append(head)
-        if head != line:
-            break
-    if len(parts) == 2 and (joined := _party_issuer(*parts)):
-        return joined
-    if parts:
-        return " ".join(parts)
-    for line in lines[:5]:
-        m = re.match(r"(?i)^(?:NGHỊ QUYẾT|KẾT LUẬN|CHỈ THỊ|QUY ĐỊNH|THÔNG BÁO)\s+CỦA\s+(.+)$", line)
-        if m:
-            return m.group(1).strip().upper()
-    return None
-
-
 def _title_ends(line: str, issuer: str | None) -> bool:
     """True for a line that cannot belong to a trích yếu: a rule, a heading of the body, a preamble, the date."""
     return bool(
@@ -188,8 +138,8 @@ def _continues(title: list[str], line: str) -> bool:
     return not line.endswith((".", ":", "।"))
 
 
-def _type_and_title(entries: list[tuple[str, bool]], issuer: str | None) -> tuple[str | None, str | None]:
-    """The type heading in capitals ("NGHỊ ĐỊNH") and the trích yếu lines after it.
+def _type_and_title(entries: list[tuple[str, bool]], issuer: str | None) -> tuple[str | None, str | None, list[str]]:
+    """The type heading in capitals ("NGHỊ ĐỊNH"), the trích yếu lines after it and the heading's lines.
 
     A heading continuation in capitals ("CỦA BỘ CHÍNH TRỊ", "HỘI NGHỊ LẦN THỨ TÁM …") belongs with the type,
     not the title; the title ends at a blank line (unless a continuation follows, see ``_continues``), a Markdown
@@ -201,6 +151,7 @@ def _type_and_title(entries: list[tuple[str, bool]], issuer: str | None) -> tupl
         if not doc_type:
             continue
         title: list[str] = []
+        heading_lines = [entries[i][0]]
         seen, gap = 0, False
         for line, heading in entries[i + 1 :]:
             if not line:
@@ -212,18 +163,33 @@ def _type_and_title(entries: list[tuple[str, bool]], issuer: str | None) -> tupl
             if seen > 7 or (title and heading) or _title_ends(line, issuer):
                 break
             if not title and line == line.upper() and _HEADING_TAIL.match(line):
+                heading_lines.append(line)
                 continue
             title.append(line)
             if line.endswith((".", ";")) or sum(len(t) for t in title) > 400:
                 break
-        return doc_type, (" ".join(title).strip() or None)
-    return None, None
+        return doc_type, (" ".join(title).strip() or None), heading_lines
+    return None, None, []
 
 
-def extract_identity(text: str, pages: Sequence[PageSpan] | None = None) -> DocumentIdentity:
+def _read_issuer(ident: DocumentIdentity, raw: str | None, heading: list[str], tail: str) -> None:
+    """``issuer_raw`` as printed and ``issuer`` canonical, the issuing party body, or a signature or code's body."""
+    ident.issuer_raw = raw
+    issuer = canonical_issuer(raw)
+    if issuer is None:
+        ident.issuer_raw = signed = signed_for(tail)
+        issuer = signed or body_of_code(ident.number)
+    ident.issuer = party_body(heading, issuer, tail) or issuer
+
+
+def extract_identity(
+    text: str, pages: Sequence[PageSpan] | None = None, gazette_heading: str | None = None
+) -> DocumentIdentity:
     """Identity read from the text alone (no metadata): the header, then the body for term and marking.
 
-    ``pages`` (the parser's spans) let a marking at the top of any page count, not only one in the header.
+    ``pages`` (the parser's spans) let a marking at the top of any page count, not only one in the header;
+    ``gazette_heading`` (the gazette section the parser removed, "VĂN BẢN HỢP NHẤT - BỘ TÀI CHÍNH") tells a
+    consolidated text that lost its authentication block.
     """
     text = nfc(text)
     header = _FRONT_MATTER.sub("", text[: _HEADER_CHARS * 2], count=1)[:_HEADER_CHARS]
@@ -233,14 +199,23 @@ def extract_identity(text: str, pages: Sequence[PageSpan] | None = None) -> Docu
     m = _NUMBER_RE.search(header)
     if m:
         ident.number = canonical_number(m.group(1))
-    ident.issuer = _issuer(lines)
+    raw_issuer = header_issuer(lines)
     ident.place, ident.issued_date = place_date(header)
     if ident.issued_date is None:
         ident.issued_date = passed_date(text)  # laws and resolutions: "… thông qua ngày 24 tháng 12 năm 2025"
-    ident.doc_type, ident.title = _type_and_title(entries, ident.issuer)
+    ident.doc_type, ident.title, heading = _type_and_title(entries, raw_issuer)
     if ident.doc_type is None:
         prefix = re.match(rf"(?i)^[\s*#]*({_TYPE_PREFIX})\s+số", header.lstrip())
         ident.doc_type = doc_type_from_line(prefix.group(1)) if prefix else doc_type_from_number(ident.number)
+    _read_issuer(ident, raw_issuer, heading, text[-_TAIL_CHARS:])
+    consolidation = read_consolidation(text, gazette_heading)
+    if consolidation:
+        ident.doc_type = CONSOLIDATED
+        ident.number = consolidation.number  # the consolidated act's number is not this text's
+        if consolidation.issuer:
+            ident.issuer_raw, ident.issuer = consolidation.issuer, canonical_issuer(consolidation.issuer)
+        if consolidation.issued_date:
+            ident.place, ident.issued_date = consolidation.place, consolidation.issued_date
     term = _TERM_RE.search(header) or _TERM_RE.search(text[-3000:])
     if term:
         ident.term = term.group(1).upper()
@@ -263,7 +238,8 @@ def identify(text: str, metadata: dict[str, Any], pages: Sequence[PageSpan] | No
 
     Raises InvalidClassification when a classification field holds a value that cannot be read.
     """
-    ident = extract_identity(text, pages)
+    heading = metadata.get("gazette_heading")
+    ident = extract_identity(text, pages, heading if isinstance(heading, str) else None)
     classify(ident, metadata)
     for field in FIELD_ALIASES:
         if field == "classification":
@@ -273,6 +249,9 @@ def identify(text: str, metadata: dict[str, Any], pages: Sequence[PageSpan] | No
             continue
         if field == "number":
             ident.number = canonical_number(str(value))
+        elif field == "issuer":  # the name as given is kept; facets count the body under its one name
+            ident.issuer_raw = nfc(str(value)).strip()
+            ident.issuer = canonical_issuer(ident.issuer_raw)
         else:
             setattr(ident, field, nfc(str(value)).strip())
     if ident.title is None:
