@@ -148,8 +148,8 @@ _PLACES = {_key(p): p.upper() for p in PROVINCES}
 
 def _old_style_tones(text: str) -> str:
     def move(m: re.Match[str]) -> str:
-        base, tone = unicodedata.normalize("NFD", m.group(2))[:2]
-        return unicodedata.normalize("NFC", m.group(1) + tone) + base
+        decomposed = unicodedata.normalize("NFD", m.group(2))
+        return unicodedata.normalize("NFC", m.group(1) + decomposed[1]) + decomposed[0]
 
     return _NEW_STYLE.sub(move, text)
 
