@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from benchmarks.identity_accuracy import VBPL, gold
 from indexer.models import PageSpan
@@ -155,6 +155,15 @@ def _seal(size: int, colour: tuple[int, int, int]) -> Image.Image:
     return seal
 
 
+def _stamp(page: Image.Image, ink: Image.Image, at: tuple[int, int]) -> Image.Image:
+    """Stamp ink printed over the page: inks multiply (black text stays black under a red seal)."""
+    layer = Image.new("RGBA", page.size, (255, 255, 255, 0))
+    layer.alpha_composite(ink, at)
+    white = Image.new("RGBA", page.size, (255, 255, 255, 255))
+    white.alpha_composite(layer)
+    return ImageChops.multiply(page.convert("RGB"), white.convert("RGB")).convert("RGBA")
+
+
 def degrade(page: Image.Image, rng: random.Random) -> tuple[Image.Image, dict[str, Any]]:
     """A scan of the page: stamps, then skew, resolution, blur, noise, specks and JPEG, each drawn from ``rng``."""
     info: dict[str, Any] = {}
@@ -167,7 +176,7 @@ def degrade(page: Image.Image, rng: random.Random) -> tuple[Image.Image, dict[st
         over = rng.choice(["issuer", "date"])
         x = round(w * 0.25 - size * 0.7) if over == "issuer" else round(w * 0.58)
         y = round(h * 0.05) if over == "issuer" else round(h * 0.14)
-        page.alpha_composite(_seal(size, colour), (max(0, x), max(0, y)))
+        page = _stamp(page, _seal(size, colour), (max(0, x), max(0, y)))
         info["seal"] = f"{'red' if red else 'grey'} over {over}"
     if rng.random() < 0.4:
         box = Image.new("RGBA", (round(w * 0.2), round(h * 0.09)), (0, 0, 0, 0))
@@ -180,7 +189,7 @@ def degrade(page: Image.Image, rng: random.Random) -> tuple[Image.Image, dict[st
             fill=(210, 40, 60, 255),
             anchor="lm",
         )
-        page.alpha_composite(box, (round(w * 0.05), round(h * 0.42)))
+        page = _stamp(page, box, (round(w * 0.05), round(h * 0.42)))
         info["den_stamp"] = True
     img = page.convert("RGB")
     angle = rng.uniform(-3, 3) if rng.random() < 0.6 else 0.0

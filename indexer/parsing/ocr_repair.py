@@ -99,6 +99,8 @@ def _is_speck(token: str) -> bool:
     return not core.isalpha() or len(core) <= 2
 
 
+_SPECKS = "„“”‘’\"'`.,_~|:;*^¬-—–"
+_MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|ĐẢNG CỘNG SẢN VIỆT NAM")
 _SIGNING = {"TM", "KT", "TL", "Q", "TUQ"}  # thay mặt, ký thay, thừa lệnh, quyền, thừa ủy quyền
 _LEADING_SPECK = re.compile(r"^[„“”‘’\"'`.,_~|:;*^]+\s*(?=[A-ZÀ-ỸĐ])")
 # Tesseract reads a scanned 8 as "§" (no Vietnamese text uses the sign); next to figures or alone it is an 8.
@@ -200,8 +202,31 @@ def _repair_number_line(line: str) -> tuple[str, bool]:
     return "Số: " + fixed + line[mt.end() :], True
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one substituted, inserted or deleted character."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _phrase_for(core: str) -> str | None:
+    """The header phrase a run of capital words spells: equal without diacritics, or (for a phrase of two words
+    or more and 8 letters or more) one letter off ("BỘ TAL CHÍNH")."""
+    if not core.isupper():
+        return None
+    key = fold(core)
+    phrase = _PHRASE_KEYS.get(key)
+    if phrase is None and len(key) >= 8 and " " in key:
+        near = [p for k, p in _PHRASE_KEYS.items() if k.count(" ") == key.count(" ") and _one_edit(k, key)]
+        phrase = near[0] if len(near) == 1 else None
+    return phrase
+
+
 def _repair_header_words(line: str) -> str:
-    """Capital words spelled as the header phrase they equal without diacritics."""
+    """Capital words spelled as the header phrase they stand for; specks around the national motto removed."""
     words = line.split(" ")
     if sum(1 for w in words if w[:1].isupper()) < max(1, len(words) // 2):
         return line
@@ -211,7 +236,7 @@ def _repair_header_words(line: str) -> str:
         for n in range(min(_MAX_PHRASE_WORDS, len(words) - i), 0, -1):
             chunk = " ".join(words[i : i + n])
             core = chunk.strip(".,;:")
-            phrase = _PHRASE_KEYS.get(fold(core)) if core.isupper() else None
+            phrase = _phrase_for(core)
             if phrase is not None:
                 out.append(chunk.replace(core, phrase))
                 i += n
@@ -219,7 +244,14 @@ def _repair_header_words(line: str) -> str:
         else:
             out.append(words[i])
             i += 1
-    return " ".join(out)
+    fixed = " ".join(out)
+    motto = _MOTTO.search(fixed)
+    if motto:  # "BỘ CÔNG THƯƠNG. CỘNG HÒA … VIỆT NAM -": the issuer and the motto without the specks
+        left = fixed[: motto.start()].rstrip(_SPECKS + " ")
+        right = fixed[motto.end() :]
+        right = "" if not right.strip(_SPECKS + " ") else right
+        fixed = (left + " " if left else "") + motto.group(0) + right
+    return fixed
 
 
 def _span_confidence(words: list[tuple[str, float]], start: int, end: int) -> float:

@@ -4,9 +4,9 @@ Office scans are photocopies of signed originals: a red seal over the signer's t
 stamp, a slight skew, grey paper, and page sizes that say nothing about the scan's resolution (a 200 dpi scan
 wrapped into a 17-inch PDF page). Tesseract reads best binarised text of a known size, so:
 
-1. **Red ink** (seals, stamps: red and magenta, where the red channel dominates green) is replaced by its red
-   channel, which is paper-bright for red ink and dark only where black text runs under it. Blue ink is kept:
-   the number and the day of a document are often filled in by hand in blue.
+1. **Red ink** (seals, stamps: red and magenta, where the red channel dominates green) becomes paper; black text
+   under it stays, being dark in every channel. Blue ink is kept: the number and the day of a document are often
+   filled in by hand in blue.
 2. **Scale** from the text itself: the median height of letter-sized connected components is brought to
    ``TARGET_X_HEIGHT`` (Times 13-14 pt scanned at 300 dpi), whatever the PDF page size claims.
 3. **Skew** from the projection profile of the ink (the angle whose row histogram is sharpest), within ±8°.
@@ -42,10 +42,13 @@ __all__ = [
 
 TARGET_X_HEIGHT = 26.0  # px; the median letter-component height of Times 13-14 pt at 300 dpi
 _RED_MARGIN = 40  # red minus green above this (0-255) is stamp ink; JPEG fringes of black text stay below ~25
+_COLOUR_SEAL = 0.001  # a page with this share of red ink is a colour scan: its seals are red, not grey
+_PRINT_DARK = 110  # grey level (0-255) darker than any stamp's fringe: the core of printed black strokes
 _MAX_SKEW = 8.0  # degrees searched either way; steeper pages are rotated scans, left to Tesseract's OSD
 _WORK_SIDE = 2200  # longest side of the low-resolution copy used for measuring (height, skew)
 _MIN_SCALE, _MAX_SCALE = 0.35, 4.0
 _MAX_PIXELS = 60_000_000  # never build a page larger than this (a poster-sized PDF page at 300 dpi)
+SEAL_LEGEND_BAND = 0.3  # a round seal's legend fills the outer 30 % of its radius
 BOLD_RATIO = 1.35  # strokes this much wider than the body's survive in a seal: bold titles are ~1.7x
 
 
@@ -63,18 +66,32 @@ class PreparedPage:
 
 
 def red_ink_mask(rgb: np.ndarray) -> np.ndarray:
-    """Pixels of red or magenta ink: the red channel well above the green one (black and blue never are)."""
+    """Pixels of red or magenta ink: a bright red channel well above the green one (black and blue never are)."""
     r = rgb[..., 0].astype(np.int16)
     g = rgb[..., 1].astype(np.int16)
-    return (r - g) > _RED_MARGIN  # type: ignore[no-any-return]
+    return ((r - g) > _RED_MARGIN) & (r > 125)  # type: ignore[no-any-return]
 
 
 def suppress_red_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(grey page without red ink, the red-ink mask). Black text under a seal stays dark in every channel."""
-    grey = np.asarray(Image.fromarray(rgb).convert("L")).copy()
-    mask = red_ink_mask(rgb)
-    grey[mask] = np.maximum(grey[mask], rgb[..., 0][mask])
-    return grey, mask
+    """(grey page without red ink, the red-ink mask). Black text under a seal stays dark in every channel.
+
+    A pixel turns to paper in proportion to how red it is (fully from a red-green gap of ``_RED_MARGIN``, not at
+    all below a third of it), so the paler, blurred fringe of a stamp goes with it.
+    """
+    grey = np.asarray(Image.fromarray(rgb).convert("L")).astype(np.float32)
+    r = rgb[..., 0].astype(np.float32)
+    gap = r - rgb[..., 1].astype(np.float32)
+    # Red ink is bright in its red channel; black text under it is not, whatever colour JPEG bleeds into it.
+    weight = np.clip((gap - _RED_MARGIN / 3) / (_RED_MARGIN * 2 / 3), 0, 1) * np.clip((r - 100) / 50, 0, 1)
+    out = grey + weight * (255 - grey)
+    red = weight > 0.5
+    if red.any():
+        # JPEG keeps colour at half resolution: a thin red stroke's edges come out grey. Next to red ink, what is
+        # not as dark as print is that stroke's edge (black text keeps its core, only its soft edge pales).
+        reach = max(3, round(min(rgb.shape[:2]) / 400))
+        near = ndi.binary_dilation(red, iterations=reach) & ~red
+        out[near & (out > _PRINT_DARK)] = 255
+    return out.astype(np.uint8), red
 
 
 def _otsu(grey: np.ndarray) -> int:
@@ -120,8 +137,9 @@ def estimate_skew(ink: np.ndarray) -> float:
 
     def score(deg: float) -> float:
         t = np.deg2rad(deg)
-        # The row a pixel falls in once the page is turned by -deg (lines level).
-        rows = np.round(yc * np.cos(t) + xc * np.sin(t)).astype(np.int64) + span // 2
+        # The row (2 px bins) a pixel falls in once the page is turned by -deg. Floor, not round: rounding
+        # half-pixel offsets to even merges row pairs at exactly 0° and fakes a sharp profile there.
+        rows = np.floor((yc * np.cos(t) + xc * np.sin(t)) / 2).astype(np.int64) + span
         hist = np.bincount(rows, minlength=span).astype(np.float64)
         return float(np.sum(hist * hist))
 
@@ -236,13 +254,17 @@ def thin_sparse_components(ink: np.ndarray, x_height: float) -> tuple[np.ndarray
         circle = find_circle(np.argwhere(component), (h, w), tolerance=max(2.0, stroke))
         if circle is not None:
             cy, cx, r = circle
-            r += 2 * stroke
-            y0, y1 = max(0, int(box[0].start + cy - r)), min(rows, int(box[0].start + cy + r) + 1)
-            x0, x1 = max(0, int(box[1].start + cx - r)), min(cols, int(box[1].start + cx + r) + 1)
+            cy, cx, outer = box[0].start + cy, box[1].start + cx, r + 2 * stroke
+            y0, y1 = min(box[0].start, max(0, int(cy - outer))), max(box[0].stop, min(rows, int(cy + outer) + 1))
+            x0, x1 = min(box[1].start, max(0, int(cx - outer))), max(box[1].stop, min(cols, int(cx + outer) + 1))
             yy, xx = np.ogrid[y0:y1, x0:x1]
-            inside = (yy - box[0].start - cy) ** 2 + (xx - box[1].start - cx) ** 2 <= r * r
+            dist = np.sqrt((yy - cy) ** 2 + (xx - cx) ** 2)
+            # The legend runs in a band inside the outer ring; text crossing the seal's middle is left alone.
+            band = (dist <= outer) & (dist >= r * (1 - SEAL_LEGEND_BAND))
             region = out[y0:y1, x0:x1]
-            target = region & inside
+            ring = np.zeros_like(region)
+            ring[box[0].start - y0 : box[0].stop - y0, box[1].start - x0 : box[1].stop - x0] = component
+            target = region & (band | ring)
         else:
             region = out[box]
             target = component
@@ -296,6 +318,8 @@ def prepare(page: Image.Image, fallback_scale: float = 1.0) -> PreparedPage:
     scaled = np.asarray(image)
     text_px = x_height * scale if x_height else TARGET_X_HEIGHT
     ink = binarise(scaled, window=int(text_px * 2.5))
-    ink, sparse = thin_sparse_components(ink, text_px)
+    sparse = 0
+    if red_fraction < _COLOUR_SEAL:  # a colour scan's seals went with the red ink; thinning is for grey scans
+        ink, sparse = thin_sparse_components(ink, text_px)
     binary = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
     return PreparedPage(binary, scale, skew, x_height, red_fraction, sparse, stamp)
