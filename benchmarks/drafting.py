@@ -80,7 +80,9 @@ def build(settings: AppSettings, embedder: Any, scale: int, data_dir: Path) -> I
 def run(settings: AppSettings, scale: int, repeats: int) -> dict[str, Any]:
     """Draft every gold subject and score it."""
     gold = load_gold(GOLD)
-    embedder = create_embedder(settings)
+    # No query cache: every timed draft pays its query embeddings, as a first draft on a topic does.
+    plain = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={"query_cache": 0})})
+    embedder = create_embedder(plain)
     idx = build(settings, embedder, scale, settings.data_dir)
     service = DraftService(HybridRetriever(idx, embedder, settings), TemplateRegistry.load(ROOT / "prompts"))
     section_roles = section_roles_of(TEMPLATE)
