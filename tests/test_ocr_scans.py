@@ -221,10 +221,72 @@ def test_bengali_is_tried_only_when_the_page_reads_badly_and_osd_says_bengali(mo
     result = ocr.ocr_image(page, "vie+eng+ben")
     assert (result.languages, calls) == ("ben", ["vie+eng", "ben"])
     calls.clear()
-    monkeypatch.setattr(ocr, "detect_orientation", lambda image: (0, "Latin"))
+    monkeypatch.setattr(ocr, "detect_orientation", lambda image: (0, "Latin"))  # OSD is sure: not Bengali
     assert ocr.ocr_image(page, "vie+eng+ben").languages == "vie+eng" and calls == ["vie+eng"]
     calls.clear()
     assert ocr.ocr_image(page, "vie").languages == "vie" and calls == ["vie"]  # only what is configured
+
+
+# ---- Tesseract on rendered pages: a red "MẬT" stamp, a Bengali page, a page upside down ----------------------
+
+FONTS = Path("/usr/share/fonts/truetype/noto")  # fonts-noto-core, installed by `make run`
+
+
+def _font(name: str, size: int) -> Any:
+    from PIL import ImageFont
+
+    path = FONTS / name
+    if not path.exists():
+        pytest.skip(f"{path} is not installed")
+    return ImageFont.truetype(str(path), size)
+
+
+def _need_tesseract(*languages: str) -> None:
+    if not set(languages) <= ocr.available_languages():
+        pytest.skip(f"Tesseract with {'+'.join(languages)} is not installed")
+
+
+def _rendered(lines: list[str], font: Any, size: tuple[int, int] = (2000, 900)) -> Image.Image:
+    page = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(page)
+    for i, line in enumerate(lines):
+        draw.text((120, 200 + i * 70), line, font=font, fill="black")
+    return page
+
+
+VI_HEADER = ["BAN CHẤP HÀNH TRUNG ƯƠNG", "Số: 27-CT/TW", "Hà Nội, ngày 10 tháng 1 năm 2024", "CHỈ THỊ",
+             "về tăng cường sự lãnh đạo của Đảng đối với công tác phòng, chống tham nhũng"]  # fmt: skip
+
+
+@pytest.mark.ocr
+def test_a_red_marking_stamp_is_removed_from_the_text_but_kept_as_a_marking() -> None:
+    from indexer.understanding.markings import find_marking
+
+    _need_tesseract("vie")
+    page = _rendered(VI_HEADER, _font("NotoSerif-Regular.ttf", 40))
+    stamp = Image.new("RGB", page.size, "white")
+    draw = ImageDraw.Draw(stamp)
+    draw.rectangle((1500, 40, 1800, 160), outline=RED, width=8)
+    draw.text((1560, 60), "MẬT", font=_font("NotoSerif-Bold.ttf", 60), fill=RED)
+    result = ocr.ocr_image(ImageChops.multiply(page, stamp), "vie+eng+ben", page=1)
+    assert result.text.splitlines()[0] == "MẬT"
+    marking = find_marking(result.text)
+    assert marking is not None and marking.level.name == "MAT"
+    assert "Số: 27-CT/TW" in result.text
+
+
+@pytest.mark.ocr
+def test_a_bengali_page_is_read_as_bengali_and_a_turned_page_is_turned() -> None:
+    _need_tesseract("vie", "ben", "osd")
+    lines = ["কেন্দ্রীয় নির্বাহী কমিটি", "ভিয়েতনামের কমিউনিস্ট পার্টি", "নং ৫৭-এনকিউ/টিডব্লিউ", "হ্যানয়, ২২ ডিসেম্বর ২০২৪",
+             "পলিটব্যুরোর প্রস্তাব", "বিজ্ঞান, প্রযুক্তি, উদ্ভাবন এবং জাতীয় ডিজিটাল রূপান্তরে অগ্রগতি"]  # fmt: skip
+    result = ocr.ocr_image(_rendered(lines, _font("NotoSansBengali-Regular.ttf", 40)), "vie+eng+ben")
+    assert result.languages == "ben"
+    assert "ভিয়েতনামের কমিউনিস্ট পার্টি" in result.text
+    upside_down = _rendered(VI_HEADER, _font("NotoSerif-Regular.ttf", 40)).rotate(180)
+    result = ocr.ocr_image(upside_down, "vie+eng+ben")
+    assert (result.rotated, result.languages) == (180, "vie+eng")
+    assert "Số: 27-CT/TW" in result.text
 
 
 # ---- the real stamped scan, OCR'd once -------------------------------------------------------------------------

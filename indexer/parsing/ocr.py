@@ -4,11 +4,11 @@ Each page is rendered with pdfium at the configured dpi, prepared (``scan_image`
 scaled to the size Tesseract reads best, deskewed, binarised, seals thinned) and read with **its script's
 languages**, not every installed one at once (vie+eng+ben on a Vietnamese page turns specks into Bengali letters
 and takes several times as long): a Latin page with vie+eng (eng reads the handwritten figures of a number or a
-date that vie alone misreads); only a page that reads badly is checked with Tesseract's OSD for its orientation
-and script, and read again as Bengali (or turned) when that reads better. A red stamp that says "MẬT" or "KHẨN"
-is read on its own and kept as the page's first line, so a marking never vanishes with the ink. Lines of specks
-that Tesseract is unsure of (a seal's legend, scanner dust) are dropped; the identity lines are repaired where
-they cannot be right as read (``ocr_repair``).
+date that vie alone misreads). Only a page that reads badly is checked with Tesseract's OSD for its orientation
+and script, and read again turned, or as Bengali (when OSD says Bengali or cannot tell), keeping the better
+reading. A red stamp that says "MẬT" or "KHẨN" is read on its own and kept as the page's first line, so a
+marking never vanishes with the ink. Lines of specks that Tesseract is unsure of (a seal's legend, scanner dust)
+are dropped; the identity lines are repaired where they cannot be right as read (``ocr_repair``).
 
 Tesseract runs single-threaded (OMP_THREAD_LIMIT=1): its OpenMP threads make a page 3-4x slower on two cores.
 
@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -123,12 +124,17 @@ def _tesseract(image: Image.Image, args: list[str]) -> str:
     return done.stdout.decode("utf-8", errors="replace")
 
 
+def _wordlike(ch: str) -> bool:
+    """A letter, digit or combining mark (Bengali vowel signs and the virama are marks, not letters)."""
+    return unicodedata.category(ch)[0] in "LMN"
+
+
 def _is_noise(words: list[tuple[str, float]]) -> bool:
     """A line of specks: little that is a letter or digit, and nothing Tesseract was sure of."""
     chars = "".join(w for w, _ in words)
-    alnum = sum(c.isalnum() for c in chars)
-    sure = any(c >= 60 and sum(ch.isalnum() for ch in w) >= 2 for w, c in words)
-    return alnum < 0.5 * len(chars) or not sure
+    wordlike = sum(_wordlike(c) for c in chars)
+    sure = any(c >= 60 and sum(_wordlike(ch) for ch in w) >= 2 for w, c in words)
+    return wordlike < 0.5 * len(chars) or not sure
 
 
 def parse_tsv(tsv: str) -> Reading:
@@ -192,7 +198,7 @@ def _read_page(prepared: PreparedPage, languages: list[str]) -> tuple[Reading, i
         again = read_image(image, first)
         if again.confidence > best.confidence:
             best, turned = again, rotate
-    if script == "Bengali" and "ben" in languages:
+    if script in ("Bengali", None) and "ben" in languages:  # OSD cannot tell on a short page: try, keep the better
         bengali = read_image(image, "ben")
         if bengali.confidence > best.confidence:
             best, turned = bengali, rotate

@@ -291,14 +291,21 @@ def _working_copy(grey: np.ndarray) -> tuple[np.ndarray, float]:
     return small <= _otsu(small), factor
 
 
+def _geometry(image: Image.Image, scale: float, skew: float, resample: Image.Resampling) -> Image.Image:
+    """The image scaled and turned level, as the page is."""
+    if abs(scale - 1.0) > 0.05:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, resample)
+    if abs(skew) >= 0.1:
+        image = image.rotate(-skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    return image
+
+
 def prepare(page: Image.Image, fallback_scale: float = 1.0) -> PreparedPage:
     """Everything above, in order; ``fallback_scale`` applies when the page has too little text to measure."""
     rgb = np.asarray(page.convert("RGB"))
     grey, red = suppress_red_ink(rgb)
     red_fraction = float(red.mean())
-    stamp = None
-    if red_fraction > 0.0005:
-        stamp = Image.fromarray(np.where(red & (rgb.min(axis=2) < 200), 0, 255).astype(np.uint8))
 
     small_ink, factor = _working_copy(grey)
     height = estimate_text_height(small_ink)
@@ -309,17 +316,15 @@ def prepare(page: Image.Image, fallback_scale: float = 1.0) -> PreparedPage:
         scale = float(np.sqrt(_MAX_PIXELS / grey.size))
     skew = estimate_skew(small_ink)
 
-    image = Image.fromarray(grey)
-    if abs(scale - 1.0) > 0.05:
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image = image.resize(size, Image.Resampling.LANCZOS)
-    if abs(skew) >= 0.1:
-        image = image.rotate(-skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    scaled = np.asarray(image)
+    scaled = np.asarray(_geometry(Image.fromarray(grey), scale, skew, Image.Resampling.LANCZOS))
     text_px = x_height * scale if x_height else TARGET_X_HEIGHT
     ink = binarise(scaled, window=int(text_px * 2.5))
     sparse = 0
     if red_fraction < _COLOUR_SEAL:  # a colour scan's seals went with the red ink; thinning is for grey scans
         ink, sparse = thin_sparse_components(ink, text_px)
     binary = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
+    stamp = None
+    if red_fraction > 0.0005:  # the red ink alone, at the page's new size, for reading a stamped marking
+        red_ink = Image.fromarray(np.where(red, 0, 255).astype(np.uint8))
+        stamp = _geometry(red_ink, scale, skew, Image.Resampling.BILINEAR).point(lambda v: 0 if v < 160 else 255)
     return PreparedPage(binary, scale, skew, x_height, red_fraction, sparse, stamp)
