@@ -20,7 +20,12 @@ HEADER = (
 
 
 def _ident(**fields: str | None) -> DocumentIdentity:
-    base: dict[str, str | None] = {"number": "28/2021/NĐ-CP", "doc_type": "Nghị định", "issuer": "CHÍNH PHỦ", "issued_date": "2021-03-26"}
+    base: dict[str, str | None] = {
+        "number": "28/2021/NĐ-CP",
+        "doc_type": "Nghị định",
+        "issuer": "CHÍNH PHỦ",
+        "issued_date": "2021-03-26",
+    }
     base.update(fields)
     return DocumentIdentity(**base)  # type: ignore[arg-type]
 
@@ -137,3 +142,13 @@ def test_to_dict_is_json_ready() -> None:
     review = _review(_ident(), conf=92.0)
     d = review["number"].to_dict()
     assert d["field"] == "number" and d["value"] == "28/2021/NĐ-CP" and isinstance(d["reasons"], list)
+
+
+def test_fields_given_by_metadata_are_not_doubted_for_the_scan() -> None:
+    ident = _ident(number="115/NQ-CP", doc_type="Nghị quyết", issued_date="2026-04-29")
+    pages = _pages(HEADER, 45.0)  # a poor scan
+    review = review_identity(ident, pages, HEADER, today=TODAY, given={"number", "issued_date"})
+    assert not review["number"].needs_review and "from metadata" in review["number"].reasons
+    assert review["doc_type"].needs_review  # read from the poor scan
+    bad = review_identity(_ident(issued_date="2099-01-01"), pages, HEADER, today=TODAY, given={"issued_date"})
+    assert bad["issued_date"].needs_review  # still invalid

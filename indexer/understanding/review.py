@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -298,10 +298,13 @@ def review_identity(
     text: str,
     notes: Sequence[NoteLike | Mapping[str, Any]] = (),
     today: date | None = None,
+    given: Collection[str] = (),
 ) -> dict[str, FieldReview]:
     """Every identity field (number, doc_type, issuer, issued_date) with its confidence and review flag.
 
     ``notes``: the OCR notes of the document's pages (``OcrPage.notes``, or their dicts from metadata).
+    ``given``: fields that explicit metadata set (a sidecar, a JSONL record): a person wrote them, so they are
+    not doubted for how the scan was read — only for being invalid.
     """
     today = today or date.today()
     validity = _validity(identity, today)
@@ -310,7 +313,9 @@ def review_identity(
     for name in FIELDS:
         value = getattr(identity, name)
         score, reasons = validity[name]
-        if value:
+        if value and name in given:
+            reasons.append("from metadata")
+        elif value:
             page = _page_of(_find(name, str(value), text), pages)
             factor = 1.0
             if page is not None and page.ocr:
