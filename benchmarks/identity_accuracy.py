@@ -16,7 +16,11 @@ Gold judged wrong is not counted but listed (and the raw figure, all gold as giv
 - the type of a consolidated text (its authentication block "XÁC THỰC VĂN BẢN HỢP NHẤT … Số: 07/VBHN-BXD"): the
   page gives the type of the act it consolidates.
 
-Run: ``python -m benchmarks.identity_accuracy [--misses N]``.
+The gazette PDFs (``benchmarks.pdf_identity``: the project's own PDF parser on the 20 Công báo PDFs and the scan,
+against hand-checked gold) are measured beside them, and both go to ``benchmarks/results/identity.md``/``.json``
+with the machine label.
+
+Run: ``python -m benchmarks.identity_accuracy [--misses N] [--no-pdfs] [--no-ocr]``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from indexer.understanding.consolidated import read_consolidation
 from indexer.understanding.doctypes import doc_type_from_line
@@ -37,6 +42,8 @@ from indexer.understanding.issuers import canonical_issuer
 
 DATA = Path(os.environ.get("THAMMUU_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 VBPL = DATA / "vbpl" / "vbpl_vi_docs.jsonl"
+RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
 FIELDS = ("number", "doc_type", "issuer", "issued_date")
 GOLD_KEYS = {
     "number": "so_hieu",
@@ -151,13 +158,49 @@ def report(scores: dict[str, Score], misses: int) -> str:
     return "\n".join(rows) + "\n"
 
 
+def as_json(scores: dict[str, Score]) -> dict[str, Any]:
+    """The vbpl figures as plain data."""
+    return {
+        f: {
+            "correct": s.hits,
+            "with_gold": s.total,
+            "accuracy": s.accuracy,
+            "gold_judged_wrong": len(s.gold_errors),
+            "raw_accuracy": s.raw_hits / s.raw_total if s.raw_total else 1.0,
+            "misses": s.misses,
+        }
+        for f, s in scores.items()
+    }
+
+
 def main() -> None:
-    """Command-line entry: print the table and misses."""
+    """Command-line entry: both benchmarks, printed and written to ``benchmarks/results/identity.md``/``.json``."""
+    from benchmarks import pdf_identity
+    from benchmarks.metrics import machine_label  # imports the evaluation runner: only for a full run
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=VBPL)
     parser.add_argument("--misses", type=int, default=50)
+    parser.add_argument("--no-pdfs", action="store_true", help="only the vbpl documents")
+    parser.add_argument("--no-ocr", action="store_true", help="gazette PDFs from their text layer only")
     args = parser.parse_args()
-    sys.stdout.write(report(evaluate(args.data), args.misses))
+    scores = evaluate(args.data)
+    machine = machine_label()
+    text = (
+        f"# Identity extraction accuracy\n\n- machine: {machine}\n"
+        "- command: `python -m benchmarks.identity_accuracy`\n\n"
+        f"## vbpl: {args.data.name} (page metadata as gold)\n\n{report(scores, args.misses)}"
+    )
+    result: dict[str, Any] = {"machine": machine, "vbpl": as_json(scores)}
+    if not args.no_pdfs and pdf_identity.PDFS.exists():
+        pdfs = pdf_identity.evaluate(ocr=not args.no_ocr)
+        text += f"\n## Gazette PDFs (hand-checked gold, `{pdf_identity.GOLD.relative_to(ROOT)}`)\n\n"
+        text += pdf_identity.report(pdfs)
+        result["pdfs"] = pdf_identity.as_json(pdfs)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "identity.md").write_text(text, encoding="utf-8")
+    (RESULTS / "identity.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    sys.stdout.write(text)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ _BN_TYPES = {
     "বিজ্ঞপ্তি": "Thông báo",
 }  # fmt: skip
 _FOLDED = {fold(t): t for t in DOC_TYPES}
+_FOOTNOTE_MARK = re.compile(r"(?<=[A-ZĐ\u00c0-\u1ef9])\d{1,2}$")
 _CODES = {
     "TTLT": "Thông tư liên tịch", "NQLT": "Nghị quyết liên tịch", "VBHN": "Văn bản hợp nhất", "NQ": "Nghị quyết",
     "ND": "Nghị định", "QD": "Quyết định", "TT": "Thông tư", "PL": "Pháp lệnh", "CT": "Chỉ thị", "KL": "Kết luận",
@@ -58,6 +59,7 @@ _CODES = {
 def doc_type_from_line(line: str) -> str | None:
     """The type when a header line names one in capitals ("NGHỊ ĐỊNH", "NGHỊ QUYẾT CỦA BỘ CHÍNH TRỊ", "CIRCULAR")."""
     clean = re.sub(r"[*#_:]", " ", line).strip()
+    clean = _FOOTNOTE_MARK.sub("", clean)  # "QUYẾT ĐỊNH1": a footnote's number glued to the heading
     if not clean:
         return None
     words = clean.split()

@@ -1,0 +1,153 @@
+"""Identity extraction accuracy on the real gazette PDFs: number, type, issuer and date against hand-checked gold.
+
+Every PDF named in ``tests/data/pdf_identity_gold.json`` (the 20 text-layer Công báo PDFs and the scan, under
+``../shared/data/pdfs``) is parsed with the project's own parser (``PdfParser``: pypdf, the gazette wrapper removed,
+split words joined; image-only pages OCR'd when Tesseract is installed, else reported) and identified from its text
+and the parser's metadata alone. Comparison: number through ``canonical_number``, type exactly, issuer through
+``issuer_key`` (the gold holds canonical names), date as ISO — a gold ``null`` date (the document prints none) is
+met only by no date. A field the gold marks ``unreadable`` (a handwritten number) still counts, as a miss.
+
+Run: ``python -m benchmarks.pdf_identity [--no-ocr]`` (``benchmarks.identity_accuracy`` prints it beside vbpl).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.config import OcrSettings
+from indexer.errors import NeedsOCR
+from indexer.parsing.ocr import ocr_languages
+from indexer.parsing.pdf_parser import PdfParser
+from indexer.understanding.identity import canonical_number, identify, issuer_key
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("THAMMUU_DATA_DIR", ROOT.parent / "shared" / "data"))
+PDFS = DATA / "pdfs"
+GOLD = ROOT / "tests" / "data" / "pdf_identity_gold.json"
+FIELDS = ("number", "doc_type", "issuer", "issued_date")
+# Fields right out of 21, measured with this benchmark at commit 8b65d6b (before the gazette wrapper was removed,
+# split words joined, consolidated texts and canonical issuers read): with OCR, and from the text layer alone.
+BEFORE = {
+    "commit": "8b65d6b",
+    "ocr": {"number": 17, "doc_type": 19, "issuer": 8, "issued_date": 17},
+    "text_layer": {"number": 16, "doc_type": 16, "issuer": 8, "issued_date": 16},
+}
+
+
+@dataclass
+class PdfScore:
+    """Hits per field over the gazette PDFs, with the misses."""
+
+    hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    total: int = 0
+    misses: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (file, field, gold, extracted)
+    ocr: bool = False
+
+    def accuracy(self, name: str) -> float:
+        return self.hits[name] / self.total if self.total else 1.0
+
+    @property
+    def fields_right(self) -> int:
+        return sum(self.hits.values())
+
+
+def load_gold(path: Path = GOLD) -> dict[str, dict[str, Any]]:
+    """File (relative to the pdfs folder) → gold fields and notes."""
+    documents: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["documents"]
+    return documents
+
+
+def _comparable(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name == "number":
+        return canonical_number(str(value))
+    if name == "issuer":
+        return issuer_key(str(value)) or None
+    return value
+
+
+def extract(path: Path, ocr: bool) -> dict[str, Any]:
+    """The four identity fields the project reads from one PDF (all None when its pages need OCR it lacks)."""
+    try:
+        parsed = PdfParser(OcrSettings(enabled=ocr)).parse(path)[0]
+    except NeedsOCR:
+        return dict.fromkeys(FIELDS)
+    ident = identify(parsed.text, parsed.metadata, parsed.pages)
+    return {name: getattr(ident, name) for name in FIELDS}
+
+
+def _extract_one(args: tuple[str, bool]) -> dict[str, Any]:
+    return extract(Path(args[0]), args[1])
+
+
+def evaluate(gold: dict[str, dict[str, Any]] | None = None, ocr: bool = True, folder: Path = PDFS) -> PdfScore:
+    """Per-field hits over the gold PDFs, parsed in parallel (pypdf is CPU-bound)."""
+    gold = load_gold() if gold is None else gold
+    score = PdfScore(ocr=ocr and ocr_languages(OcrSettings()) is not None)
+    names = sorted(gold)
+    jobs = [(str(folder / name), score.ocr) for name in names]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        found = list(pool.map(_extract_one, jobs))
+    for name, got in zip(names, found, strict=True):
+        score.total += 1
+        for f in FIELDS:
+            expected, value = _comparable(f, gold[name].get(f)), _comparable(f, got[f])
+            if expected == value:
+                score.hits[f] += 1
+            else:
+                score.misses.append((name, f, gold[name].get(f), got[f]))
+    return score
+
+
+def report(score: PdfScore) -> str:
+    """Markdown: the per-field table and the misses."""
+    reading = "text layer + OCR (Tesseract)" if score.ocr else "text layer only (no Tesseract: scans unread)"
+    before = BEFORE["ocr" if score.ocr else "text_layer"]
+    assert isinstance(before, dict)
+    rows = [
+        f"Gazette PDFs: {score.total} documents, {reading}; {score.fields_right}/{score.total * len(FIELDS)} fields "
+        f"(before, at commit {BEFORE['commit']}: {sum(before.values())}).",
+        "",
+        f"| field | correct | documents | accuracy | before ({BEFORE['commit']}) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    rows += [
+        f"| {f} | {score.hits[f]} | {score.total} | {score.accuracy(f):.2%} | {before[f]}/{score.total} |"
+        for f in FIELDS
+    ]
+    if score.misses:
+        rows.append("\n**PDF misses** (file, field: gold → extracted)")
+        rows += [f"- {name}, {f}: {exp!r} → {got!r}" for name, f, exp, got in score.misses]
+    return "\n".join(rows) + "\n"
+
+
+def as_json(score: PdfScore) -> dict[str, Any]:
+    """The figures as plain data."""
+    return {
+        "documents": score.total,
+        "ocr": score.ocr,
+        "fields": {f: {"correct": score.hits[f], "accuracy": score.accuracy(f)} for f in FIELDS},
+        "fields_right": score.fields_right,
+        "before": BEFORE,
+        "misses": [{"file": n, "field": f, "gold": g, "extracted": e} for n, f, g, e in score.misses],
+    }
+
+
+def main() -> None:
+    """Command-line entry: print the table and the misses."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-ocr", action="store_true", help="read the text layer only")
+    args = parser.parse_args()
+    sys.stdout.write(report(evaluate(ocr=not args.no_ocr)))
+
+
+if __name__ == "__main__":
+    main()
