@@ -55,7 +55,6 @@ _VOWEL_WORDS = frozenset(
     úc ục úp ụp út uy ủy uyên uyển uốn uống uổng ư ừ ứ ưa ứa ưng ứng ửng ực ức ưu ước ướt ướp ươm ươn
     ưỡn ương y ý ỷ yêu yếu yêm yếm yểm yên yến yết""".split()  # noqa: SIM905
 )
-_LETTERS = re.compile(r"[^\W\d_]+")
 _TRAILING = re.compile(r"[^\W\d_]+$")
 _LEADING = re.compile(r"^[^\W\d_]+")
 _PUNCT = "()[]{}\"'“”‘’.,;:!?…"
@@ -148,7 +147,7 @@ class SplitWordRepair:
         if not is_syllable(left) or not is_syllable(right):
             return True
         if not _onset(right) and canonical_tones(right.lower()) not in _VOWEL_WORDS:
-            return True  # "Lu ật", "cu ối": the right fragment is no word of its own
+            return True  # "Lu ật", "thu ộc": the right fragment is no word of its own
         whole_count = self._whole[whole.lower()]
         return whole_count > 0 and whole_count > self._alone[right.lower()]
 
