@@ -84,6 +84,8 @@ HEADER_PHRASES: tuple[str, ...] = tuple(
     sorted({t.upper() for t in DOC_TYPES} | _BODIES_AND_TITLES, key=lambda p: -len(p.split()))
 )
 _PHRASE_KEYS = {fold(p): p for p in HEADER_PHRASES}
+# Bold capitals often lose their spaces ("BỘTÀICHÍNH"): phrases of two words or more, compared without spaces.
+_JOINED_KEYS = {k.replace(" ", ""): p for k, p in _PHRASE_KEYS.items() if " " in k and len(k) >= 8}
 _MAX_PHRASE_WORDS = max(len(p.split()) for p in HEADER_PHRASES)
 # Collective bodies sign "TM." (on behalf of); a speck in front of one on its own line was that "TM.".
 _COLLECTIVE = ("CHÍNH PHỦ", "ỦY BAN NHÂN DÂN", "BAN CHẤP HÀNH", "BỘ CHÍNH TRỊ", "BAN BÍ THƯ", "TỈNH ỦY",
@@ -105,15 +107,20 @@ _SIGNING = {"TM", "KT", "TL", "Q", "TUQ"}  # thay mặt, ký thay, thừa lệnh
 _LEADING_SPECK = re.compile(r"^[„“”‘’\"'`.,_~|:;*^]+\s*(?=[A-ZÀ-ỸĐ])")
 # Tesseract reads a scanned 8 as "§" (no Vietnamese text uses the sign); next to figures or alone it is an 8.
 _SECTION_EIGHT = re.compile(r"§(?=\d|\b|$)|(?<=\d)§")
-_SO_WORD = r"(?:S[ốôồổỗộóòỏõọoơớờởỡợ6ö0]|5[ốôồổóò6o]|36|56|S0)"
+_SO_WORD = r"(?:[S5$8][ốôồổỗộóòỏõọoơớờởỡợö60]|36|56)"
+_DIGIT = r"[0-9OolI|]"
 _NUMBER_LINE = re.compile(
-    rf"^[\s.,'`_~|:;*-]*(?P<word>{_SO_WORD}|Số|So)\s*[:.;,]?\s*(?P<code>[0-9OolI|]{{1,5}}(?:\s*/\s*[0-9OolI|]{{4}})?"
+    rf"^[\s.,'`_~|:;*-]*(?P<word>{_SO_WORD}|Số|So)\s*[:.;,]*\s*(?P<code>{_DIGIT}{{1,6}}(?:\s*/\s*{_DIGIT}{{4}})?"
     r"\s*[/-]\s*[A-ZĐÐa-z][\wĐÐđ]*(?:\s*[-/]\s*[\wĐÐđ]+)*)"
 )
+# Type codes that a body code follows after a dash ("TT-BXD"): a space read in place of that dash is a dash.
+_TYPE_CODES = {"NĐ", "QĐ", "TT", "NQ", "CT", "KL", "TB", "HD", "BC", "KH", "QĐi", "TTLT", "NQLT", "VBHN", "CV", "TTr"}
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "!": "1"})
+_SEP = r"[\s:.,;'`_~|*-]*"
+_TWO = rf"{_DIGIT}(?: ?{_DIGIT})?"  # a day or month; "1 6" is a 16 whose digits Tesseract set apart
 _DATE_WORDS = re.compile(
-    r"(?i)\b(ng[aàáảãạ]y)\s+([0-9OolI|]{1,2})\s*(?:,\s*)?(th[aàáảãạăắằẳẵặâấầẩẫậ]ng)\s+([0-9OolI|]{1,2})\s*(?:,\s*)?"
-    r"(n[aàáảãạăắằẳẵặâấầẩẫậ]m)\s+([0-9OolI|]{4})\b"
+    rf"(?i)\b(ng[aàáảãạ]y){_SEP}({_TWO}){_SEP}(th[aàáảãạăắằẳẵặâấầẩẫậ]ng){_SEP}({_TWO}){_SEP}"
+    rf"(n[aàáảãạăắằẳẵặâấầẩẫậ]m){_SEP}([0-9OolI|⁄/%]{{4}})(?!\d)"
 )
 # Digits a scan confuses, with a cost by likeness of shape (lower: more alike).
 _CONFUSABLE: dict[str, tuple[tuple[str, float], ...]] = {
@@ -174,32 +181,66 @@ def repair_date(day: str, month: str, year: str) -> tuple[str, str, bool]:
     return d, m, True
 
 
-def _repair_dates(line: str) -> tuple[str, bool]:
-    """The line with its dates repaired; True when a date was left ambiguous."""
+def _repair_year(year: str, number_year: str | None) -> str:
+    """The year with digit-shaped letters read as digits; one unreadable character ("20⁄5") is taken from the
+    year of the number beside it when its other three digits agree, the only reading then left."""
+    y = year.translate(_DIGITISH)
+    odd = [i for i, c in enumerate(y) if not c.isdigit()]
+    if len(odd) == 1 and number_year and len(number_year) == len(y):
+        others = [i for i in range(len(y)) if i != odd[0]]
+        if all(y[i] == number_year[i] for i in others):
+            return number_year
+    return y
+
+
+def _repair_dates(line: str, number_year: str | None = None) -> tuple[str, bool]:
+    """The line with its dates repaired and written "ngày D tháng M năm Y"; True when one was left ambiguous.
+
+    ``number_year``: the year of the document's number when this is a header line (see ``_repair_year``).
+    """
     ambiguous = False
 
     def fix(mt: re.Match[str]) -> str:
         nonlocal ambiguous
-        d, m, doubt = repair_date(mt.group(2), mt.group(4), mt.group(6))
-        ambiguous |= doubt
-        y = mt.group(6).translate(_DIGITISH)
-        words = [_cased(mt.group(i), w) for i, w in ((1, "ngày"), (3, "tháng"), (5, "năm"))]
+        y = _repair_year(mt.group(6), number_year)
+        d, m, doubt = repair_date(mt.group(2).replace(" ", ""), mt.group(4).replace(" ", ""), y)
+        ambiguous |= doubt or not y.isdigit()
+        words = [_cased(mt.group(1), "ngày")] + [
+            w.upper() if mt.group(i).isupper() else w for i, w in ((3, "tháng"), (5, "năm"))
+        ]
         return f"{words[0]} {d} {words[1]} {m} {words[2]} {y}"
 
-    return _DATE_WORDS.sub(fix, line), ambiguous
+    fixed = _DATE_WORDS.sub(fix, line)
+    # "Hà Nội ngày 10 tháng 02 …" on a header line: the place keeps its comma.
+    fixed = re.sub(r"^((?:Số: \S+\s+)?[A-ZĐ][^\W\d_]*(?: [A-ZĐ][^\W\d_]*){0,3}) (?=ngày \d)", r"\1, ", fixed)
+    return fixed, ambiguous
 
 
-def _repair_number_line(line: str) -> tuple[str, bool]:
-    """The "Số: …" line with its word and digits repaired, and whether the line is one."""
-    mt = _NUMBER_LINE.match(line)
-    if not mt:
-        return line, False
-    code = mt.group("code")
+def _repair_code(code: str) -> str:
+    """A number code with digit-shaped letters read as digits, Đ for Ð, and a serial glued to its year split."""
     parts = re.split(r"(\s*[/-]\s*)", code)
     digits = re.compile(r"[0-9OolI|]+")
     head = [p.translate(_DIGITISH) if i in (0, 2) and digits.fullmatch(p) else p for i, p in enumerate(parts)]
-    fixed = "".join(head).replace("Ð", "Đ")
-    return "Số: " + fixed + line[mt.end() :], True
+    serial = head[0]
+    year_follows = len(head) > 2 and re.fullmatch(r"\d{4}", head[2])
+    if not year_follows and len(serial) >= 5 and 1945 <= int(serial[-4:]) <= 2100:
+        head[0] = f"{serial[:-4]}/{serial[-4:]}"  # "112026/TT-BTC": the slash between 11 and 2026 was lost
+    return "".join(head).replace("Ð", "Đ")
+
+
+def _repair_number_line(line: str) -> tuple[str, bool]:
+    """The "Số: …" line with its word and code repaired and its specks dropped, and whether the line is one."""
+    mt = _NUMBER_LINE.match(line)
+    if not mt:
+        return line, False
+    code = _repair_code(mt.group("code"))
+    rest = line[mt.end() :]
+    glued = re.match(r" ([A-ZĐ]{2,})\b", rest)
+    if glued and code.rsplit("/", 1)[-1] in _TYPE_CODES:
+        code, rest = f"{code}-{glued.group(1)}", rest[glued.end() :]
+    kept = [t for t in rest.split() if any(c.isalnum() for c in t)]  # "© : : _" between the number and the place
+    place = next((i for i, t in enumerate(kept[:4]) if t[0].isupper()), 0)
+    return " ".join(["Số:", code, *kept[place:]]), True  # "a" and the like before the place go too
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -218,7 +259,7 @@ def _phrase_for(core: str) -> str | None:
     if not core.isupper():
         return None
     key = fold(core)
-    phrase = _PHRASE_KEYS.get(key)
+    phrase = _PHRASE_KEYS.get(key) or _JOINED_KEYS.get(key.replace(" ", ""))
     if phrase is None and len(key) >= 8 and " " in key:
         near = [p for k, p in _PHRASE_KEYS.items() if k.count(" ") == key.count(" ") and _one_edit(k, key)]
         phrase = near[0] if len(near) == 1 else None
@@ -265,9 +306,17 @@ def _span_confidence(words: list[tuple[str, float]], start: int, end: int) -> fl
 
 
 def _strip_speck(line: str) -> str:
-    """A capital header line without the speck Tesseract put in front of it ("„CHÍNH PHỦ")."""
-    m = _LEADING_SPECK.match(line)
-    return line[m.end() :] if m and line[m.end() :].isupper() else line
+    """A capital header line without the specks Tesseract put around it ("„CHÍNH PHỦ", ": - THÔNG TƯ .")."""
+    tokens = line.split(" ")
+    start, end = 0, len(tokens)
+    while start < end and not any(c.isalnum() for c in tokens[start]):
+        start += 1
+    while end > start and not any(c.isalnum() for c in tokens[end - 1]):
+        end -= 1
+    core = " ".join(tokens[start:end])
+    m = _LEADING_SPECK.match(core)
+    core = core[m.end() :] if m else core
+    return core if core and core.isupper() and core != line else line
 
 
 def repair_ocr_text(
@@ -282,6 +331,8 @@ def repair_ocr_text(
     """
     lines = text.replace("Ð", "Đ").replace("ð", "đ").split("\n")
     notes: list[OcrNote] = []
+    number_year: str | None = None
+    number_line = -10
     for i, line in enumerate(lines):
         line_words = words[i] if words and i < len(words) else []
         whole = min((c for _, c in line_words), default=-1.0)
@@ -289,8 +340,11 @@ def repair_ocr_text(
         number = _NUMBER_LINE.match(line)
         dates = list(_DATE_WORDS.finditer(line))
         new, is_number = _repair_number_line(line)
+        if is_number:
+            year = re.match(r"Số: \d+/(\d{4})/", new)
+            number_year, number_line = (year.group(1) if year else None), i
         new = _repair_header_words(_strip_speck(new))
-        new, doubt = _repair_dates(new)
+        new, doubt = _repair_dates(new, number_year if i - number_line <= 3 else None)
         speck = _SIGNATURE_SPECK.match(new)
         if speck and _is_speck(speck.group(1)):
             new = "TM. " + speck.group(2)
