@@ -260,6 +260,42 @@ def test_wrapper_removed_from_pages() -> None:
     assert strip_wrapper(own).pages == own
 
 
+_RUNNING = "CÔNG BÁO/Số 1/Ngày 1-1-2024 3\n"
+_MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+
+
+@pytest.mark.parametrize(
+    ("page", "kept"),
+    [
+        # a province's gazette; a heading the text layer split apart; a numbered part of the gazette
+        ("CÔNG BÁO TỈNH QUẢNG NINH/Số 05 + 06/Ngày 10-02-2024 12\nVĂN BẢN QUY PHẠM PHÁP LUẬT\n"
+         "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH\n\nỦY BAN NHÂN DÂN\nTỈNH QUẢNG NINH\nSố: 1/QĐ-UBND",
+         "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NINH\nSố: 1/QĐ-UBND"),
+        (_RUNNING + "V ĂN B ẢN QUY PH ẠM PHÁP LU ẬT\nCHÍNH PHỦ\nSố: 2/NĐ-CP", "CHÍNH PHỦ\nSố: 2/NĐ-CP"),
+        (_RUNNING + "PHẦN I. VĂN BẢN QUY PHẠM PHÁP LUẬT\nQUỐC HỘI\nLuật số: 3/QH15", "QUỐC HỘI\nLuật số: 3/QH15"),
+        # a consolidated text's header names no issuer: the gazette's line above the motto is the heading's
+        (_RUNNING + f"VĂN BẢN HỢP NHẤT\nBỘ TÀI CHÍNH\n\n{_MOTTO}\nTHÔNG TƯ", f"{_MOTTO}\nTHÔNG TƯ"),
+        # the gazette's issuer heading above a header set in two columns on one line; a joint issuer
+        (_RUNNING + f"BỘ TÀI CHÍNH\n\nBỘ TÀI CHÍNH {_MOTTO}\nSố: 1/QĐ-BTC", f"BỘ TÀI CHÍNH {_MOTTO}\nSố: 1/QĐ-BTC"),
+        (_RUNNING + f"BỘ TÀI CHÍNH - BỘ Y TẾ\n\nBỘ TÀI CHÍNH {_MOTTO}\nBỘ Y TẾ Độc lập - Tự do - Hạnh phúc",
+         f"BỘ TÀI CHÍNH {_MOTTO}\nBỘ Y TẾ Độc lập - Tự do - Hạnh phúc"),
+    ],
+)  # fmt: skip
+def test_gazette_layouts(page: str, kept: str) -> None:
+    from indexer.understanding.syllables import SplitWordRepair
+
+    assert strip_wrapper([SplitWordRepair([page])(page)]).pages == [kept]
+
+
+def test_the_real_politburo_resolution() -> None:
+    path = need_data("party-doc", "16-NQ-TW_2026_Dong-Nai.md")
+    parsed = parse_file(path, build_registry())[0]
+    ident = identify(parsed.text, parsed.metadata)
+    assert (ident.number, ident.doc_type, ident.issuer, ident.issued_date) == (
+        "16-NQ/TW", "Nghị quyết", "BỘ CHÍNH TRỊ", "2026-07-21"
+    )  # fmt: skip
+
+
 def test_consolidation_block_in_any_layout() -> None:
     html_like = (
         "Điều 12. Tổ chức thực hiện./.\n\nBỘ XÂY DỰNG\n_____\n\nSố: 07/VBHN-BXD\n\nXÁC THỰC VĂN BẢN HỢP NHẤT\n\n"

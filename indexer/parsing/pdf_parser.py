@@ -1,10 +1,10 @@
 """PDF via pypdf with page numbers kept; pages without a text layer go to OCR or are reported as needing it.
 
-Before the pages are joined (so page spans and chunk offsets refer to the text as stored), the gazette wrapper is
-removed — running headers, page numbers, the Công báo's section headings and a header block the layout prints twice
-(``indexer.understanding.gazette``) — and words the text layer split beside a diacritic ("Lu ật", "ĐIỀ U") are
-joined again (``indexer.understanding.syllables``). The gazette issue and the headings removed are kept in the
-metadata (``gazette_issue``, ``gazette_heading``).
+Before the pages are joined (so page spans and chunk offsets refer to the text as stored), words the text layer
+split beside a diacritic ("Lu ật", "ĐIỀ U") are joined again (``indexer.understanding.syllables``) and the gazette
+wrapper is removed — running headers, page numbers, the Công báo's section headings and a header block the layout
+prints twice (``indexer.understanding.gazette``). The gazette issue and the heading removed are kept in the metadata
+(``gazette_issue``, ``gazette_heading``).
 """
 
 from __future__ import annotations
@@ -67,13 +67,13 @@ class PdfParser:
                 texts[i] = nfc(text)
             else:
                 missing.append(i + 1)
-        wrapper = strip_wrapper(texts)
-        repair = SplitWordRepair(wrapper.pages)
+        repair = SplitWordRepair(texts)  # first: a heading split apart ("V ĂN B ẢN …") is a heading again
+        wrapper = strip_wrapper([repair(t) for t in texts])
         parts: list[str] = []
         spans: list[PageSpan] = []
         offset = 0
-        for i, page_text in enumerate(wrapper.pages):
-            text, is_ocr, conf = repair(page_text), i in ocr_confidence, ocr_confidence.get(i)
+        for i, text in enumerate(wrapper.pages):
+            is_ocr, conf = i in ocr_confidence, ocr_confidence.get(i)
             if parts:
                 offset += len(PAGE_SEPARATOR)
             spans.append(PageSpan(number=i + 1, start=offset, end=offset + len(text), ocr=is_ocr, ocr_confidence=conf))

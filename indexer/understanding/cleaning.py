@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-# "CÔNG BÁO/Số 1523 + 1524/Ngày 29-12-2024", with the page number before or after it (an OCR'd page may read
-# the number as "§6": up to four characters of anything).
+# "CÔNG BÁO/Số 1523 + 1524/Ngày 29-12-2024" (a province's: "CÔNG BÁO TỈNH QUẢNG NINH/Số …"), with the page number
+# before or after it (an OCR'd page may read the number as "§6": up to four characters of anything).
 _GAZETTE = re.compile(
-    r"^\s*(?:\S{1,4}\s+)?C\s*Ô\s*N\s*G\s+B\s*[ÁẢ]\s*O\s*/?\s*S\s*[ốỐ]\s*[\d\s+]*\d\s*/?\s*(?:Ngày|NGÀY)\s*"
+    r"^\s*(?:\S{1,4}\s+)?C\s*Ô\s*N\s*G\s+B\s*[ÁẢ]\s*O(?:\s+[^\W\d_]+){0,6}?\s*/?\s*S\s*[ốỐ]\s*[\d\s+]*\d\s*/?\s*"
+    r"(?:Ngày|NGÀY)\s*"
     r"\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4}(?:\s+\S{1,4})?\s*$",
     re.IGNORECASE,
 )

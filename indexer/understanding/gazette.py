@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.understanding.cleaning import clean_page, is_running_header
+from indexer.understanding.header import left_column
 from indexer.understanding.text import fold
 
 __all__ = ["SECTION_HEADINGS", "GazetteWrapper", "is_section_heading", "strip_wrapper"]
@@ -34,9 +35,13 @@ SECTION_HEADINGS = (
     "dieu uoc quoc te",
     "muc luc",
 )
+# Matched with every space removed, so that a heading the text layer split ("V ĂN B ẢN …") still reads.
 _SECTION = re.compile(
-    r"^(?:phan\s+(?:[ivx]+|\d+|thu\s+\w+)\s*[.:\-]?\s*)?(" + "|".join(SECTION_HEADINGS) + r")(?:\s*-\s*(.*))?$"
+    r"^(?:phan(?:[ivx]+|\d+|thu\w+)?[.:\-]?)?("
+    + "|".join(h.replace(" ", "") for h in SECTION_HEADINGS)
+    + r")(?:-(.*))?$"
 )
+_NATIONAL = re.compile(r"(?i)^(?:CỘNG HO[ÀA]|CỘNG HÒA|ĐẢNG CỘNG SẢN)")
 _TOP_LINES = 4  # a section heading is looked for among the first lines of a page
 _HEADER_LINES = 12  # the doubled header is looked for among the first lines of the first page
 
@@ -51,7 +56,9 @@ class GazetteWrapper:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text).upper()
+    """Comparison form of header text: capitals, no spaces or dashes ("BỘ TÀI CHÍNH - BỘ Y TẾ" reads as the two
+    header lines "BỘ TÀI CHÍNH", "BỘ Y TẾ")."""
+    return re.sub(r"[\s\-–—,.]+", "", text).upper()
 
 
 def _caps(line: str) -> bool:
@@ -64,7 +71,7 @@ def is_section_heading(line: str) -> bool:
     clean = line.strip(" \t*_#")
     if not clean or not _caps(clean) or len(clean) > 160:
         return False
-    return bool(_SECTION.match(re.sub(r"\s+", " ", fold(clean)).strip()))
+    return bool(_SECTION.match(re.sub(r"\s+", "", fold(clean))))
 
 
 def _strip_section(lines: list[str]) -> tuple[list[str], str | None]:
@@ -78,9 +85,15 @@ def _strip_section(lines: list[str]) -> tuple[list[str], str | None]:
             continue
         drop = [i]
         heading = lines[i].strip()
-        if heading.endswith(("-", "–")) and n + 1 < len(filled) and _caps(lines[filled[n + 1]]):
-            drop.append(filled[n + 1])
-            heading = f"{heading} {lines[filled[n + 1]].strip()}"
+        nxt = filled[n + 1] if n + 1 < len(filled) else None
+        after = filled[n + 2] if n + 2 < len(filled) else None
+        continued = heading.endswith(("-", "–")) or (  # "VĂN BẢN HỢP NHẤT -" / "BỘ LAO ĐỘNG …"
+            # a consolidated text's issuer on its own line above the motto: its header names none, the gazette does
+            _squash(fold(heading)) == "VANBANHOPNHAT" and after is not None and _NATIONAL.match(lines[after].strip())
+        )
+        if continued and nxt is not None and _caps(lines[nxt]) and not _NATIONAL.match(lines[nxt].strip()):
+            drop.append(nxt)
+            heading = f"{heading.rstrip(' -–')} - {lines[nxt].strip()}"
         kept = [line for j, line in enumerate(lines) if j not in drop]
         return kept, re.sub(r"\s+", " ", heading)
     return lines, None
@@ -110,9 +123,10 @@ def _undouble(lines: list[str]) -> list[str]:
                 break
             key, acc = _squash(" ".join(out[j] for j in block)), ""
             for j in filled[start + k : start + k + 4]:
-                if j not in caps:
+                left = left_column(out[j])  # "BỘ TÀI CHÍNH CỘNG HÒA XÃ HỘI …": the issuer's column
+                if not _caps(left):
                     break
-                acc += _squash(out[j])
+                acc += _squash(left)
                 if acc == key:
                     return [line for n, line in enumerate(out) if n not in block]
                 if not key.startswith(acc):

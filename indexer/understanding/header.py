@@ -22,7 +22,7 @@ from indexer.understanding.doctypes import doc_type_from_line
 from indexer.understanding.markings import marking_level
 from indexer.understanding.numbers import NUMBER_PATTERN
 
-__all__ = ["NUMBER_LINE", "header_issuer"]
+__all__ = ["NUMBER_LINE", "header_issuer", "left_column"]
 
 _TYPE_PREFIX = (
     r"(?:Bộ luật|Luật|Nghị quyết|Pháp lệnh|Lệnh|Nghị định|Quyết định|Thông tư|Chỉ thị|Kết luận|Văn bản hợp nhất)"
@@ -46,6 +46,11 @@ _PARTY_PARENT = re.compile(r"^ĐẢNG BỘ (TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|T
 _COMMITTEE = {"TỈNH": "TỈNH ỦY", "THÀNH PHỐ": "THÀNH ỦY", "HUYỆN": "HUYỆN ỦY", "QUẬN": "QUẬN ỦY", "THỊ XÃ": "THỊ ỦY"}
 _EN_PARTY_PARENT = re.compile(r"^PARTY ORGANI[SZ]ATION OF (.+?)(?: PROVINCE| CITY| DISTRICT)?$")
 _HEADING_OF = re.compile(r"(?i)^(?:NGHỊ QUYẾT|KẾT LUẬN|CHỈ THỊ|QUY ĐỊNH|THÔNG BÁO)\s+CỦA\s+(.+)$")
+
+
+def left_column(line: str) -> str:
+    """A header line without its right column (the motto, its second line, the place and date)."""
+    return _RIGHT_COLUMN.sub("", line).strip()
 
 
 def _party_issuer(parent: str, body: str) -> str | None:
@@ -96,8 +101,11 @@ def header_issuer(lines: list[str]) -> str | None:
         parts = _issuer_lines(rest)  # the motto came first: "CỘNG HÒA …" / "Độc lập …" / "QUỐC HỘI"
     if len(parts) == 2 and (joined := _party_issuer(*parts)):
         return joined
-    if parts:
-        return " ".join(parts)
+    words = " ".join(parts).split()
+    if len(words) >= 2 and len(words) % 2 == 0 and words[: len(words) // 2] == words[len(words) // 2 :]:
+        words = words[: len(words) // 2]  # the layout printed the issuer twice
+    if words:
+        return " ".join(words)
     for line in lines[:5]:
         m = _HEADING_OF.match(line)
         if m:
