@@ -181,7 +181,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=VBPL)
     parser.add_argument("--misses", type=int, default=50)
-    parser.add_argument("--no-pdfs", action="store_true", help="only the vbpl documents")
+    parser.add_argument("--no-pdfs", action="store_true", help="only the vbpl documents (printed, not recorded)")
     parser.add_argument("--no-ocr", action="store_true", help="gazette PDFs from their text layer only")
     args = parser.parse_args()
     scores = evaluate(args.data)
@@ -197,9 +197,9 @@ def main() -> None:
         text += f"\n## Gazette PDFs (hand-checked gold, `{pdf_identity.GOLD.relative_to(ROOT)}`)\n\n"
         text += pdf_identity.report(pdfs)
         result["pdfs"] = pdf_identity.as_json(pdfs)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "identity.md").write_text(text, encoding="utf-8")
-    (RESULTS / "identity.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        RESULTS.mkdir(parents=True, exist_ok=True)  # only a full run replaces the recorded results
+        (RESULTS / "identity.md").write_text(text, encoding="utf-8")
+        (RESULTS / "identity.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", "utf-8")
     sys.stdout.write(text)
 
 

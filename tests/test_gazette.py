@@ -209,6 +209,7 @@ def test_issuer_table_gives_one_name_per_body(names: tuple[str, ...], canonical:
         (["NGHỊ QUYẾT", "CỦA BAN CHẤP HÀNH ĐẢNG BỘ TỈNH"], "TỈNH ỦY KHÁNH HÒA", "", "TỈNH ỦY KHÁNH HÒA"),
         (["BÁO CÁO"], "TỈNH ỦY KHÁNH HÒA", "T/M BAN THƯỜNG VỤ", None),  # a provincial signature is not read
         (["NGHỊ ĐỊNH"], "CHÍNH PHỦ", "TM. CHÍNH PHỦ", None),
+        (["NGHỊ QUYẾT LIÊN TỊCH", "CỦA CHÍNH PHỦ"], "ỦY BAN THƯỜNG VỤ QUỐC HỘI", "", None),  # a state header decides
     ],
 )  # fmt: skip
 def test_party_body_that_issued(heading: list[str], header: str, tail: str, body: str | None) -> None:

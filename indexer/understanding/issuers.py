@@ -203,6 +203,7 @@ def _named_body(phrase: str) -> str | None:
     return None
 
 
+_PARTY_HEADER = re.compile(r"^BAN CHẤP HÀNH|\b(?:TỈNH|THÀNH|HUYỆN|QUẬN|THỊ|ĐẢNG) ỦY\b|^ĐẢNG BỘ|^BAN THƯỜNG VỤ")
 _COMMITTEE_HEAD = re.compile(r"^(?:TỈNH|THÀNH|HUYỆN|QUẬN|THỊ) ỦY\b")
 
 
@@ -229,8 +230,11 @@ def party_body(heading: list[str], header: str | None, tail: str = "") -> str | 
     """The party body that issued the document, when it is not the committee the header names.
 
     ``heading``: the type heading line and the capital lines that continue it ("NGHỊ QUYẾT", "CỦA BỘ CHÍNH TRỊ");
-    ``header``: the canonical issuer read from the header; ``tail``: the end of the text (the signature).
+    ``header``: the canonical issuer read from the header; ``tail``: the end of the text (the signature). A state
+    body's header is the issuer whatever its heading says ("QUYẾT ĐỊNH CỦA THỦ TƯỚNG CHÍNH PHỦ").
     """
+    if header is not None and not _PARTY_HEADER.search(header):
+        return None
     for i, line in enumerate(heading):
         candidates = [line]
         of = re.search(r"(?i)\s(?:CỦA|OF)\s", line)
