@@ -238,7 +238,12 @@ IDENTITIES = {  # number, type, issuer, date of issue
     "kh-45-tu-2021-thuc-hien-nq-07-nong-nghiep.txt": ("45-KH/TU", "Kế hoạch", "TỈNH ỦY HÒA BÌNH XANH", "2021-10-20"),
     "bc-210-tu-2023-so-ket-2-nam-nq-07.md": ("210-BC/TU", "Báo cáo", "TỈNH ỦY HÒA BÌNH XANH", "2023-09-18"),
     "bc-268-tu-2024-ket-qua-nam-2024-nq-07.txt": ("268-BC/TU", "Báo cáo", "TỈNH ỦY HÒA BÌNH XANH", "2024-12-06"),
-    "nq-15-tu-2022-cai-cach-hanh-chinh-pci.txt": ("15-NQ/TU", "Nghị quyết", "TỈNH ỦY HÒA BÌNH XANH", "2022-04-25"),
+    "nq-15-tu-2022-cai-cach-hanh-chinh-pci.txt": (
+        "15-NQ/TU",
+        "Nghị quyết",
+        "BAN THƯỜNG VỤ TỈNH ỦY HÒA BÌNH XANH",
+        "2022-04-25",
+    ),
     "kh-62-tu-2022-thuc-hien-nq-15-cai-cach-hanh-chinh.md": (
         "62-KH/TU",
         "Kế hoạch",
@@ -251,7 +256,13 @@ IDENTITIES = {  # number, type, issuer, date of issue
     "nq-22-hu-2021-nong-nghiep-huyen-son-lam.md": ("22-NQ/HU", "Nghị quyết", "HUYỆN ỦY SƠN LAM", "2021-12-09"),
     "bc-95-hu-2023-ket-qua-nq-22-son-lam.txt": ("95-BC/HU", "Báo cáo", "HUYỆN ỦY SƠN LAM", "2023-12-20"),
     "bc-240-tu-2023-chuyen-doi-so.md": ("240-BC/TU", "Báo cáo", "TỈNH ỦY HÒA BÌNH XANH", "2023-12-22"),
-    "ct-18-tu-2023-phong-chay-chua-chay.md": ("18-CT/TU", "Chỉ thị", "TỈNH ỦY HÒA BÌNH XANH", "2023-07-03"),
+    # "CHỈ THỊ CỦA BAN THƯỜNG VỤ TỈNH ỦY": the body its type heading names issued it
+    "ct-18-tu-2023-phong-chay-chua-chay.md": (
+        "18-CT/TU",
+        "Chỉ thị",
+        "BAN THƯỜNG VỤ TỈNH ỦY HÒA BÌNH XANH",
+        "2023-07-03",
+    ),
 }
 _HEADING_LIKE = re.compile(r"^(?:#+\s|\*\*|(?:Phần|PHẦN)\s+thứ|[IVXLC]+\s*[.\-–]\s|\d{1,2}\s*[.\-–]\s|[a-zđ]\)\s)")
 
