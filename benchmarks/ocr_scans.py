@@ -261,6 +261,7 @@ class Case:
     bengali_before: int
     bengali_after: int
     info: dict[str, Any]
+    notes: list[dict[str, Any]]
 
 
 def _bengali(text: str) -> int:
@@ -296,6 +297,7 @@ def run_case(name: str, images: list[Image.Image], expected: dict[str, str | Non
         _bengali(text_b),
         _bengali(text_a),
         info,
+        [n.to_dict() for n in notes],
     )
 
 

@@ -101,6 +101,7 @@ def _is_speck(token: str) -> bool:
     return not core.isalpha() or len(core) <= 2
 
 
+_HEADER_LINES = 15  # the header block of a first page: issuer, motto, number, date, type
 _SPECKS = "„“”‘’\"'`.,_~|:;*^¬-—–"
 _MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|ĐẢNG CỘNG SẢN VIỆT NAM")
 _SIGNING = {"TM", "KT", "TL", "Q", "TUQ"}  # thay mặt, ký thay, thừa lệnh, quyền, thừa ủy quyền
@@ -319,6 +320,11 @@ def _strip_speck(line: str) -> str:
     return core if core and core.isupper() and core != line else line
 
 
+def _is_capitals(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+
+
 def repair_ocr_text(
     text: str, page: int | None = None, words: list[list[tuple[str, float]]] | None = None
 ) -> tuple[str, list[OcrNote]]:
@@ -326,8 +332,8 @@ def repair_ocr_text(
 
     ``words``: each line's words with Tesseract's confidence (aligned with ``text.split("\n")``, the line being
     its words joined by spaces); a note's confidence is that of the words its field was read from (the number
-    code, the date's figures, the whole line for header words). The number and date lines are noted even when
-    nothing needed repair, so review sees how surely they were read.
+    code, the date's figures, the words of a header line). The number and date lines, and the capital lines of
+    the header block, are noted even when nothing needed repair, so review sees how surely they were read.
     """
     lines = text.replace("Ð", "Đ").replace("ð", "đ").split("\n")
     notes: list[OcrNote] = []
@@ -335,7 +341,8 @@ def repair_ocr_text(
     number_line = -10
     for i, line in enumerate(lines):
         line_words = words[i] if words and i < len(words) else []
-        whole = min((c for _, c in line_words), default=-1.0)
+        # A header line's confidence is that of its words, not of the specks Tesseract saw beside them.
+        whole = min((c for w, c in line_words if sum(ch.isalnum() for ch in w) >= 2), default=-1.0)
         line = _SECTION_EIGHT.sub("8", line)
         number = _NUMBER_LINE.match(line)
         dates = list(_DATE_WORDS.finditer(line))
@@ -355,7 +362,7 @@ def repair_ocr_text(
         if dates:
             conf = min(_span_confidence(line_words, m.start(2), m.end(6)) for m in dates)
             notes.append(OcrNote("date", lines[i], new, page, conf, ambiguous=doubt))
-        elif new != lines[i] and not is_number and not speck:
-            notes.append(OcrNote("header", lines[i], new, page, whole))
+        elif not is_number and not speck and (new != lines[i] or (i < _HEADER_LINES and _is_capitals(new))):
+            notes.append(OcrNote("header", lines[i], new, page, whole))  # noted repaired or not, for review
         lines[i] = new
     return "\n".join(lines), notes

@@ -44,7 +44,7 @@ REPAIR_FACTOR = 0.85  # a field read from a line the OCR repair changed
 AMBIGUOUS_FACTOR = 0.3  # a misread the repair could not resolve
 _EARLIEST = date(1945, 9, 2)
 
-_SERIAL = r"(?!0+[/-])\d{1,5}"  # "05" is a serial, "0" is not
+_SERIAL = r"(?!0+[/-])\d{1,5}(?:\.\d{1,3})?"  # "05" and "66.3" are serials, "0" is not
 _STATE_YEAR = re.compile(rf"^{_SERIAL}/(\d{{4}})/[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*$")
 _STATE = re.compile(rf"^{_SERIAL}/[A-ZĐ][A-ZĐa-z]*-[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*$")
 _PARTY = re.compile(rf"^{_SERIAL}-[A-ZĐ][A-ZĐa-z]*/[A-ZĐ][A-ZĐa-z]*$")
@@ -218,12 +218,23 @@ def _ocr_factor(conf: float | None) -> float:
     return max(0.05, min(1.0, (conf - 25) / 70))
 
 
+_MOTTO = re.compile(r"\s*(?:CỘNG HÒA|CỘNG HOÀ|ĐẢNG CỘNG SẢN)\b.*$")
+
+
 def _related(field: str, value: str, note: _Note) -> bool:
+    """Whether a note is about the line the field was read from."""
+    after = fold(note.after).lower()
     if field == "number":
-        return note.kind == "number" and number_key(value) in re.sub(r"[^0-9A-Z]", "", fold(note.after).upper())
+        return note.kind == "number" and number_key(value) in re.sub(r"[^0-9A-Z]", "", after.upper())
     if field == "issued_date":
         return note.kind == "date" and _find("issued_date", value, note.after) is not None
-    return note.kind in {"header", "signature"} and fold(value).lower() in fold(note.after).lower()
+    if note.kind not in {"header", "signature"}:
+        return False
+    line = fold(_MOTTO.sub("", note.after.removeprefix("TM. "))).lower().strip(" .,:;-")
+    if field == "doc_type":
+        return line == fold(value).lower() or line.startswith(fold(value).lower() + " cua ")
+    key = fold(value).lower()
+    return bool(line) and len(line) >= 4 and (key == line or key.startswith(line + " ") or key.endswith(" " + line))
 
 
 def _validity(ident: DocumentIdentity, today: date) -> dict[str, tuple[float, list[str]]]:
@@ -321,17 +332,17 @@ def review_identity(
             if page is not None and page.ocr:
                 factor = _ocr_factor(page.ocr_confidence)
                 reasons.append(f"OCR page {page.number}, confidence {page.ocr_confidence}")
-            note = next((n for n in parsed if _related(name, str(value), n)), None)
-            if note is not None:
-                if note.confidence >= 0 and _ocr_factor(note.confidence) < factor:
-                    factor = _ocr_factor(note.confidence)
-                    reasons.append(f"read with word confidence {note.confidence:.0f}")
-                if note.ambiguous:
-                    factor *= AMBIGUOUS_FACTOR
-                    reasons.append(f"misread left as read: {note.after[:60]!r}")
-                elif note.repaired:
-                    factor *= REPAIR_FACTOR
-                    reasons.append(f"repaired OCR reading: {note.after[:60]!r}")
+            related = [n for n in parsed if _related(name, str(value), n)]
+            sure = [n.confidence for n in related if n.confidence >= 0]
+            if sure and _ocr_factor(min(sure)) < factor:
+                factor = _ocr_factor(min(sure))
+                reasons.append(f"read with word confidence {min(sure):.0f}")
+            if any(n.ambiguous for n in related):
+                factor *= AMBIGUOUS_FACTOR
+                reasons.append(f"misread left as read: {next(n.after for n in related if n.ambiguous)[:60]!r}")
+            elif any(n.repaired for n in related):
+                factor *= REPAIR_FACTOR
+                reasons.append(f"repaired OCR reading: {next(n.after for n in related if n.repaired)[:60]!r}")
             score *= factor
         elif name == "issued_date" and any(n.kind == "date" and n.ambiguous for n in parsed[:3]):
             reasons.append("a date line was read but cannot be a date")
