@@ -7,6 +7,10 @@ and the parser's metadata alone. Comparison: number through ``canonical_number``
 ``issuer_key`` (the gold holds canonical names), date as ISO — a gold ``null`` date (the document prints none) is
 met only by no date. A field the gold marks ``unreadable`` (a handwritten number) still counts, as a miss.
 
+Split words: every word of a text-layer PDF is looked up in the text its source extracted (the ``.txt`` beside it,
+read by another tool); a word the source never wrote ("ứ", "Lu", "ật" for "cứ", "Luật") is counted, in pypdf's raw
+text and in the parser's text, where the split-diacritic repair has joined them.
+
 Run: ``python -m benchmarks.pdf_identity [--no-ocr]`` (``benchmarks.identity_accuracy`` prints it beside vbpl).
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,12 +31,14 @@ from indexer.errors import NeedsOCR
 from indexer.parsing.ocr import ocr_languages
 from indexer.parsing.pdf_parser import PdfParser
 from indexer.understanding.identity import canonical_number, identify, issuer_key
+from indexer.understanding.text import nfc
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("THAMMUU_DATA_DIR", ROOT.parent / "shared" / "data"))
 PDFS = DATA / "pdfs"
 GOLD = ROOT / "tests" / "data" / "pdf_identity_gold.json"
 FIELDS = ("number", "doc_type", "issuer", "issued_date")
+_WORD = re.compile(r"[^\W\d_]+")
 # Fields right out of 21, measured with this benchmark at commit 8b65d6b (before the gazette wrapper was removed,
 # split words joined, consolidated texts and canonical issuers read): with OCR, and from the text layer alone.
 BEFORE = {
@@ -49,6 +56,9 @@ class PdfScore:
     total: int = 0
     misses: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (file, field, gold, extracted)
     ocr: bool = False
+    words: int = 0  # words of the text-layer PDFs that have their source's .txt
+    unknown_raw: int = 0  # of them, words the source never wrote, in pypdf's raw text
+    unknown: int = 0  # … and in the parser's text
 
     def accuracy(self, name: str) -> float:
         return self.hits[name] / self.total if self.total else 1.0
@@ -74,14 +84,33 @@ def _comparable(name: str, value: Any) -> Any:
     return value
 
 
+def _unknown_words(text: str, source: set[str]) -> tuple[int, int]:
+    words = _WORD.findall(nfc(text))
+    return len(words), sum(w.lower() not in source for w in words)
+
+
 def extract(path: Path, ocr: bool) -> dict[str, Any]:
-    """The four identity fields the project reads from one PDF (all None when its pages need OCR it lacks)."""
+    """The four identity fields the project reads from one PDF (all None when its pages need OCR it lacks), and
+    the split-word counts against the source's ``.txt`` when there is one."""
+    out: dict[str, Any] = dict.fromkeys(FIELDS)
     try:
         parsed = PdfParser(OcrSettings(enabled=ocr)).parse(path)[0]
     except NeedsOCR:
-        return dict.fromkeys(FIELDS)
+        return out
     ident = identify(parsed.text, parsed.metadata, parsed.pages)
-    return {name: getattr(ident, name) for name in FIELDS}
+    out.update({name: getattr(ident, name) for name in FIELDS})
+    source_txt = path.with_suffix(".txt")
+    if source_txt.exists():
+        from pypdf import PdfReader
+
+        source = {w.lower() for w in _WORD.findall(nfc(source_txt.read_text(encoding="utf-8")))}
+        layer = [i for i, span in enumerate(parsed.pages) if not span.ocr]  # OCR'd pages are not the text layer
+        pages = PdfReader(str(path)).pages
+        raw = "\n".join(pages[i].extract_text() or "" for i in layer)
+        ours = "\n".join(parsed.text[parsed.pages[i].start : parsed.pages[i].end] for i in layer)
+        out["words"], out["unknown_raw"] = _unknown_words(raw, source)
+        out["unknown"] = _unknown_words(ours, source)[1]
+    return out
 
 
 def _extract_one(args: tuple[str, bool]) -> dict[str, Any]:
@@ -98,6 +127,9 @@ def evaluate(gold: dict[str, dict[str, Any]] | None = None, ocr: bool = True, fo
         found = list(pool.map(_extract_one, jobs))
     for name, got in zip(names, found, strict=True):
         score.total += 1
+        score.words += got.get("words", 0)
+        score.unknown_raw += got.get("unknown_raw", 0)
+        score.unknown += got.get("unknown", 0)
         for f in FIELDS:
             expected, value = _comparable(f, gold[name].get(f)), _comparable(f, got[f])
             if expected == value:
@@ -123,6 +155,12 @@ def report(score: PdfScore) -> str:
         f"| {f} | {score.hits[f]} | {score.total} | {score.accuracy(f):.2%} | {before[f]}/{score.total} |"
         for f in FIELDS
     ]
+    rows += [
+        "",
+        f"Split words (text-layer pages, {score.words} words): words their source's `.txt` never wrote, "
+        f"{score.unknown_raw} in pypdf's raw text ({score.unknown_raw / max(1, score.words):.2%}), "
+        f"{score.unknown} in the parser's text ({score.unknown / max(1, score.words):.2%}).",
+    ]
     if score.misses:
         rows.append("\n**PDF misses** (file, field: gold → extracted)")
         rows += [f"- {name}, {f}: {exp!r} → {got!r}" for name, f, exp, got in score.misses]
@@ -136,6 +174,7 @@ def as_json(score: PdfScore) -> dict[str, Any]:
         "ocr": score.ocr,
         "fields": {f: {"correct": score.hits[f], "accuracy": score.accuracy(f)} for f in FIELDS},
         "fields_right": score.fields_right,
+        "split_words": {"words": score.words, "unknown_raw": score.unknown_raw, "unknown": score.unknown},
         "before": BEFORE,
         "misses": [{"file": n, "field": f, "gold": g, "extracted": e} for n, f, g, e in score.misses],
     }
