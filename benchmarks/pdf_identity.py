@@ -141,7 +141,7 @@ def evaluate(gold: dict[str, dict[str, Any]] | None = None, ocr: bool = True, fo
 
 def report(score: PdfScore) -> str:
     """Markdown: the per-field table and the misses."""
-    reading = "text layer + OCR (Tesseract)" if score.ocr else "text layer only (no Tesseract: scans unread)"
+    reading = "text layer + OCR (Tesseract)" if score.ocr else "text layer only (OCR off or no Tesseract: scans unread)"
     before = BEFORE["ocr" if score.ocr else "text_layer"]
     assert isinstance(before, dict)
     rows = [
