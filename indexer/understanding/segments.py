@@ -146,7 +146,11 @@ def _zones(text: str, lines: list[tuple[int, int]]) -> tuple[int, int, int, int]
                 _TITLE_STOP.match(folded)
                 or (i > title and _OPENER.match(folded))
                 or chars > 700
-                or (i > title and _TITLE_NUMBER_LINE.match(line) and ended)
+                or (
+                    i > title
+                    and _TITLE_NUMBER_LINE.match(line)
+                    and (ended or text.count("\n", lines[i - 1][1], lines[i][0]) >= 2)  # after a blank line
+                )
             ):
                 break
             ended = line.isupper() or line.endswith((".", ";", ":"))
