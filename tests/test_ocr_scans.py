@@ -151,6 +151,7 @@ def test_a_thin_seal_over_bold_text_keeps_the_text() -> None:
         ("NGHI ĐINH", "NGHỊ ĐỊNH"),
         ("1% CHÍNH PHÙ", "TM. CHÍNH PHỦ"),
         ("Tf CHÍNH PHU", "TM. CHÍNH PHỦ"),
+        ("Nơi nhận: | I 4 CHÍNH PHỦ", "Nơi nhận:\nTM. CHÍNH PHỦ"),  # two columns read as one line
         ("„CHÍNH PHỦ", "CHÍNH PHỦ"),
         ("CÔNG BÁO/Số 271/Ngày 12-05-2026 §6", "CÔNG BÁO/Số 271/Ngày 12-05-2026 86"),
     ],
@@ -169,6 +170,8 @@ def test_ocr_misreads_of_identity_lines_are_repaired(read: str, expected: str) -
         "Căn cứ Luật Tổ chức Chính phủ ngày 19 tháng 6 năm 2015;",
         "TM. CHÍNH PHỦ",
         "VỀ CHÍNH PHỦ ĐIỆN TỬ",  # a title in capitals, not a signature behind a speck
+        "NGHỊ ĐỊNH VỀ CHÍNH PHỦ",
+        "Căn cứ Luật Tổ chức của CHÍNH PHỦ",
         "36 tỉnh, thành phố đã báo cáo",
         "Điều 5. Số lượng 12/2021 hồ sơ",
     ],

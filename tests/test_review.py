@@ -147,8 +147,21 @@ def test_to_dict_is_json_ready() -> None:
 def test_fields_given_by_metadata_are_not_doubted_for_the_scan() -> None:
     ident = _ident(number="115/NQ-CP", doc_type="Nghị quyết", issued_date="2026-04-29")
     pages = _pages(HEADER, 45.0)  # a poor scan
-    review = review_identity(ident, pages, HEADER, today=TODAY, given={"number", "issued_date"})
-    assert not review["number"].needs_review and "from metadata" in review["number"].reasons
-    assert review["doc_type"].needs_review  # read from the poor scan
+    review = review_identity(ident, pages, HEADER, today=TODAY, given={"issued_date"})
+    assert not review["issued_date"].needs_review and "from metadata" in review["issued_date"].reasons
+    assert review["number"].needs_review and review["doc_type"].needs_review  # read from the poor scan
+    # A number given by metadata confirms the type and the issuer its code names (NQ: a resolution; CP: the
+    # Government), however poorly they were read.
+    review = review_identity(ident, pages, HEADER, today=TODAY, given={"number"})
+    assert not any(review[f].needs_review for f in ("number", "doc_type", "issuer"))
+    assert "confirmed by the number's code" in review["issuer"].reasons
     bad = review_identity(_ident(issued_date="2099-01-01"), pages, HEADER, today=TODAY, given={"issued_date"})
     assert bad["issued_date"].needs_review  # still invalid
+
+
+def test_a_doubtful_issuer_is_confirmed_by_a_well_read_number() -> None:
+    note = OcrNote("signature", "1% CHÍNH PHÙ", "TM. CHÍNH PHỦ", page=1, confidence=40.0)
+    review = review_identity(_ident(), _pages(HEADER, 92.0), HEADER, [note], today=TODAY)
+    assert not review["issuer"].needs_review
+    other = review_identity(_ident(issuer="BỘ TÀI CHÍNH"), _pages(HEADER, 92.0), HEADER, [note], today=TODAY)
+    assert other["issuer"].needs_review  # not the body …/NĐ-CP names

@@ -93,6 +93,39 @@ _COLLECTIVE = ("CHÍNH PHỦ", "ỦY BAN NHÂN DÂN", "BAN CHẤP HÀNH", "BỘ 
 _SIGNATURE_SPECK = re.compile(rf"^(\S{{1,4}})\s+((?:{'|'.join(_COLLECTIVE)})(?:\s+[A-ZÀ-ỸĐ]+){{0,4}})\s*$")
 
 
+_BODY_AT_END = re.compile(rf"\s((?:{'|'.join(_COLLECTIVE)})(?:\s+[A-ZÀ-ỸĐ]+){{0,4}})\s*$")
+
+
+def _signature_beside(line: str) -> tuple[str, str] | None:
+    """(the left column, the signing body) of a line that reads "Nơi nhận: | I 4 CHÍNH PHỦ": two columns, specks
+    between them, read as one line."""
+    m = _BODY_AT_END.search(line)
+    if not m:
+        return None
+    tokens = line[: m.start()].split()
+    run: list[str] = []
+    while tokens and len(run) < 3 and _speck_token(tokens[-1]):
+        run.insert(0, tokens.pop())
+    left = " ".join(tokens)
+    if not run or not _speck_run(run) or not any(c.isalpha() for c in left) or _is_capitals(left):
+        return None
+    return left, m.group(1)
+
+
+def _speck_token(token: str) -> bool:
+    """No word: no letter at all ("|", "4", "‹"), one letter, or two that make no syllable ("TW")."""
+    core = token.strip(".,;:!?")
+    letters = [c for c in core if c.isalpha()]
+    if core.upper() in _SIGNING:
+        return False
+    return not letters or len(core) == 1 or (len(core) == 2 and core.isalpha() and not is_vietnamese_syllable(core))
+
+
+def _speck_run(tokens: list[str]) -> bool:
+    """Specks between two columns, at least one of them no letter at all ("| I 4")."""
+    return all(_speck_token(t) for t in tokens) and any(not any(c.isalpha() for c in t) for t in tokens)
+
+
 def _is_speck(token: str) -> bool:
     """A token in front of a signing body that is no word: "1%I", "*", "Tf", "IM" — not "VỀ", "TM.", "UBND"."""
     core = token.rstrip(".,")
@@ -353,16 +386,25 @@ def repair_ocr_text(
         new = _repair_header_words(_strip_speck(new))
         new, doubt = _repair_dates(new, number_year if i - number_line <= 3 else None)
         speck = _SIGNATURE_SPECK.match(new)
+        beside = None if speck else _signature_beside(new)
         if speck and _is_speck(speck.group(1)):
             new = "TM. " + speck.group(2)
             notes.append(OcrNote("signature", lines[i], new, page, whole))
+        elif beside:  # the signature block set beside "Nơi nhận:" and read as one line with it: two lines again
+            new = f"{beside[0]}\nTM. {beside[1]}"
+            notes.append(OcrNote("signature", lines[i], f"TM. {beside[1]}", page, whole))
         if is_number and number:
             conf = _span_confidence(line_words, *number.span("code"))
             notes.append(OcrNote("number", lines[i], new, page, conf))
         if dates:
             conf = min(_span_confidence(line_words, m.start(2), m.end(6)) for m in dates)
             notes.append(OcrNote("date", lines[i], new, page, conf, ambiguous=doubt))
-        elif not is_number and not speck and (new != lines[i] or (i < _HEADER_LINES and _is_capitals(new))):
+        elif (
+            not is_number
+            and not speck
+            and not beside
+            and (new != lines[i] or (i < _HEADER_LINES and _is_capitals(new)))
+        ):
             notes.append(OcrNote("header", lines[i], new, page, whole))  # noted repaired or not, for review
         lines[i] = new
     return "\n".join(lines), notes

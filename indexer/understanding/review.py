@@ -42,6 +42,7 @@ FIELDS = ("number", "doc_type", "issuer", "issued_date")
 THRESHOLDS: dict[str, float] = {"number": 0.6, "doc_type": 0.6, "issuer": 0.6, "issued_date": 0.6}
 REPAIR_FACTOR = 0.85  # a field read from a line the OCR repair changed
 AMBIGUOUS_FACTOR = 0.3  # a misread the repair could not resolve
+CORROBORATION = 0.95  # a type or issuer the number's code confirms: this much of the number's confidence
 _EARLIEST = date(1945, 9, 2)
 
 _SERIAL = r"(?!0+[/-])\d{1,5}(?:\.\d{1,3})?"  # "05" and "66.3" are serials, "0" is not
@@ -237,9 +238,11 @@ def _related(field: str, value: str, note: _Note) -> bool:
     return bool(line) and len(line) >= 4 and (key == line or key.startswith(line + " ") or key.endswith(" " + line))
 
 
-def _validity(ident: DocumentIdentity, today: date) -> dict[str, tuple[float, list[str]]]:
-    """Each field's validity score and reasons, from the values alone."""
+def _validity(ident: DocumentIdentity, today: date) -> tuple[dict[str, tuple[float, list[str]]], set[str]]:
+    """Each field's validity score and reasons, from the values alone; and the fields the number's code confirms
+    (the type its code implies, the body its code names)."""
     out: dict[str, tuple[float, list[str]]] = {}
+    agree: set[str] = set()
     issued: date | None = None
     reasons: list[str] = []
     score = 1.0
@@ -283,6 +286,8 @@ def _validity(ident: DocumentIdentity, today: date) -> dict[str, tuple[float, li
     if ident.doc_type and ident.doc_type not in DOC_TYPES:
         type_score, type_reasons = 0.5, [f"unknown type {ident.doc_type}"]
     implied = doc_type_from_number(number) if number else None
+    if implied and implied == ident.doc_type:
+        agree.add("doc_type")
     if number and implied and ident.doc_type and implied != ident.doc_type and not set(_codes(number)) & _BODY_ONLY:
         type_score *= 0.5
         type_reasons.append(f"the number's code says {implied}")
@@ -299,8 +304,10 @@ def _validity(ident: DocumentIdentity, today: date) -> dict[str, tuple[float, li
         if expected and not any(fold(ident.issuer).lower().startswith(fold(e).lower()) for e in expected):
             iss_score *= 0.5
             iss_reasons.append(f"the number's code names {expected[0]}")
+        elif expected and iss_score >= 0.9:
+            agree.add("issuer")
         out["issuer"] = (iss_score, iss_reasons)
-    return out
+    return out, agree
 
 
 def review_identity(
@@ -318,9 +325,9 @@ def review_identity(
     not doubted for how the scan was read — only for being invalid.
     """
     today = today or date.today()
-    validity = _validity(identity, today)
+    validity, agree = _validity(identity, today)
     parsed = [_note(n) for n in notes]
-    out: dict[str, FieldReview] = {}
+    scores: dict[str, tuple[float, list[str]]] = {}
     for name in FIELDS:
         value = getattr(identity, name)
         score, reasons = validity[name]
@@ -346,6 +353,18 @@ def review_identity(
             score *= factor
         elif name == "issued_date" and any(n.kind == "date" and n.ambiguous for n in parsed[:3]):
             reasons.append("a date line was read but cannot be a date")
+        scores[name] = (score, reasons)
+    # A type or issuer its number's code confirms is as sure as the number (a seal over "CHÍNH PHỦ" does not make
+    # a decree's issuer doubtful when "…/NĐ-CP" was read well).
+    number_score = scores["number"][0]
+    for name in agree:
+        score, reasons = scores[name]
+        if CORROBORATION * number_score > score:
+            scores[name] = (CORROBORATION * number_score, [*reasons, "confirmed by the number's code"])
+    out: dict[str, FieldReview] = {}
+    for name in FIELDS:
+        value = getattr(identity, name)
+        score, reasons = scores[name]
         confidence = round(max(0.0, min(1.0, score)), 3)
         out[name] = FieldReview(name, value, confidence, confidence < THRESHOLDS[name] or not value, tuple(reasons))
     return out
