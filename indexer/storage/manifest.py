@@ -12,7 +12,7 @@ from indexer import __version__
 from indexer.config import ChunkingSettings
 from indexer.errors import IndexMismatch
 
-CHUNKER_VERSION = "structure-v5"  # v5: one section role per chunk
+CHUNKER_VERSION = "structure-v6"  # v5: one section role per chunk; v6: roles of sub-headings and lead-ins
 
 
 def chunker_signature(chunking: ChunkingSettings) -> str:
