@@ -486,36 +486,83 @@ def _sse(events: list[tuple[str, Any]]) -> str:
 
 
 def _cite(doc_id: str, chunk_id: int, number: str, section: str) -> dict[str, Any]:
-    return {"doc_id": doc_id, "chunk_id": chunk_id, "number": number, "section": section,
-            "label": f"[{number}, {section}]"}
+    return {
+        "doc_id": doc_id,
+        "chunk_id": chunk_id,
+        "number": number,
+        "section": section,
+        "label": f"[{number}, {section}]",
+    }
 
 
 def _mock_draft() -> dict[str, Any]:
     subject_cite = _cite(MOCK_DOC, 11, "05-NQ/TU", "II.")
     targets = [
-        {"text": "100% cơ quan đảng kết nối mạng thông tin diện rộng", "citation": subject_cite,
-         "results": [{"text": "Đến nay 98% cơ quan đảng đã kết nối mạng diện rộng.",
-                      "citation": _cite(RESULT_DOC, 27, "88-BC/TU", "I.2")}]},
+        {
+            "text": "100% cơ quan đảng kết nối mạng thông tin diện rộng",
+            "citation": subject_cite,
+            "results": [
+                {
+                    "text": "Đến nay 98% cơ quan đảng đã kết nối mạng diện rộng.",
+                    "citation": _cite(RESULT_DOC, 27, "88-BC/TU", "I.2"),
+                }
+            ],
+        },
         {"text": "80% hồ sơ công việc được xử lý trên môi trường mạng", "citation": subject_cite, "results": []},
     ]
-    gap = {"text": "Chưa có tài liệu về nội dung này; đề nghị bổ sung.", "citations": [], "supported": True,
-           "gap": True}
+    gap = {
+        "text": "Chưa có tài liệu về nội dung này; đề nghị bổ sung.",
+        "citations": [],
+        "supported": True,
+        "gap": True,
+    }
     sections = [
-        {"heading": "I. Đặc điểm tình hình", "classification": "unclassified", "classification_level": 0,
-         "paragraphs": [{"text": "Tỉnh ủy đã ban hành Nghị quyết số 05-NQ/TU.", "citations": [subject_cite],
-                         "supported": True}], "targets": []},
-        {"heading": "III. Kết quả thực hiện các mục tiêu, chỉ tiêu", "classification": "unclassified",
-         "classification_level": 0, "paragraphs": [], "targets": targets},
-        {"heading": "V. Bài học kinh nghiệm", "classification": "unclassified", "classification_level": 0,
-         "paragraphs": [gap], "targets": []},
+        {
+            "heading": "I. Đặc điểm tình hình",
+            "classification": "unclassified",
+            "classification_level": 0,
+            "paragraphs": [
+                {"text": "Tỉnh ủy đã ban hành Nghị quyết số 05-NQ/TU.", "citations": [subject_cite], "supported": True}
+            ],
+            "targets": [],
+        },
+        {
+            "heading": "III. Kết quả thực hiện các mục tiêu, chỉ tiêu",
+            "classification": "unclassified",
+            "classification_level": 0,
+            "paragraphs": [],
+            "targets": targets,
+        },
+        {
+            "heading": "V. Bài học kinh nghiệm",
+            "classification": "unclassified",
+            "classification_level": 0,
+            "paragraphs": [gap],
+            "targets": [],
+        },
     ]
     return {
-        "id": "mockdraft0001", "template": "bao-cao-so-ket", "language": "vi", "mode": "extractive",
-        "topic": "chuyển đổi số", "title": "Báo cáo sơ kết Nghị quyết số 05-NQ/TU",
-        "classification": "unclassified", "classification_level": 0, "sections": sections,
-        "subject": {"doc_id": MOCK_DOC, "number": "05-NQ/TU", "title": "về chuyển đổi số đến năm 2025",
-                    "doc_type": "Nghị quyết", "issued_date": "2021-08-10", "about": [MOCK_DOC, RESULT_DOC]},
-        "targets": targets, "gaps": ["V. Bài học kinh nghiệm"], "sources": [], "blocks": {},
+        "id": "mockdraft0001",
+        "template": "bao-cao-so-ket",
+        "language": "vi",
+        "mode": "extractive",
+        "topic": "chuyển đổi số",
+        "title": "Báo cáo sơ kết Nghị quyết số 05-NQ/TU",
+        "classification": "unclassified",
+        "classification_level": 0,
+        "sections": sections,
+        "subject": {
+            "doc_id": MOCK_DOC,
+            "number": "05-NQ/TU",
+            "title": "về chuyển đổi số đến năm 2025",
+            "doc_type": "Nghị quyết",
+            "issued_date": "2021-08-10",
+            "about": [MOCK_DOC, RESULT_DOC],
+        },
+        "targets": targets,
+        "gaps": ["V. Bài học kinh nghiệm"],
+        "sources": [],
+        "blocks": {},
     }
 
 
@@ -672,20 +719,45 @@ def test_validity_badges_facet_and_in_force_filter(tab: Tab) -> None:
 
     statuses = ["in_force", "not_yet_in_force", "replaced", "repealed", "partly_amended", "expired", "unknown", None]
     hits = [
-        {"doc_id": f"mock-{i}", "chunk_id": i, "score": 1.0 - i / 10, "number": f"{i + 1}-NQ/TU",
-         "title": f"Văn bản {i}", "doc_type": "Nghị quyết", "classification": "unclassified", "section": "",
-         "pages": [], "snippet": "", "role": "targets" if i == 0 else "", "validity": status}
+        {
+            "doc_id": f"mock-{i}",
+            "chunk_id": i,
+            "score": 1.0 - i / 10,
+            "number": f"{i + 1}-NQ/TU",
+            "title": f"Văn bản {i}",
+            "doc_type": "Nghị quyết",
+            "classification": "unclassified",
+            "section": "",
+            "pages": [],
+            "snippet": "",
+            "role": "targets" if i == 0 else "",
+            "validity": status,
+        }
         for i, status in enumerate(statuses)
     ]
-    answer = {"hits": hits, "total": len(hits), "offset": 0, "k": 10, "took_ms": 1.0,
-              "query_interpretation": {"tokens": ["hiệu", "lực"], "numbers": [], "number_docs": []}}
+    answer = {
+        "hits": hits,
+        "total": len(hits),
+        "offset": 0,
+        "k": 10,
+        "took_ms": 1.0,
+        "query_interpretation": {"tokens": ["hiệu", "lực"], "numbers": [], "number_docs": []},
+    }
     page.route("**/api/v1/search", lambda route: route.fulfill(status=200, json=answer))
     _search(tab, "hiệu lực")
     badges = page.eval_on_selector_all(
         "#results .hit", "hs => hs.map(h => [...h.querySelectorAll('.badge.validity')].map(b => b.textContent))"
     )
-    assert badges == [["Còn hiệu lực"], ["Chưa có hiệu lực"], ["Đã bị thay thế"], ["Đã bị bãi bỏ"],
-                      ["Sửa đổi một phần"], ["Hết hiệu lực"], [], []]
+    assert badges == [
+        ["Còn hiệu lực"],
+        ["Chưa có hiệu lực"],
+        ["Đã bị thay thế"],
+        ["Đã bị bãi bỏ"],
+        ["Sửa đổi một phần"],
+        ["Hết hiệu lực"],
+        [],
+        [],
+    ]
     assert page.locator("#results .hit").first.locator("[data-field=role] dd").inner_text() == "Mục tiêu"
     tab.shot("search-validity-vi")
     _set_lang(tab, "en")
@@ -698,30 +770,75 @@ def test_validity_badges_facet_and_in_force_filter(tab: Tab) -> None:
 def _mock_document() -> dict[str, Any]:
     rel = {"title": None, "doc_type": None, "issued_date": None, "sentence": "", "scope": None}
     return {
-        "doc_id": MOCK_DOC, "number": "05-NQ/TU", "doc_type": "Nghị quyết", "issuer": "TỈNH ỦY NINH BÌNH",
-        "issued_date": "2021-08-10", "title": "về chuyển đổi số đến năm 2025", "classification": "unclassified",
-        "language": "vi", "page_count": 3, "effective_date": "2021-08-10", "expiry_date": None,
-        "validity": {"status": "replaced", "as_of": "2026-12-01", "reason": "replaced by 09-NQ/TU from 2025-07-01",
-                     "by_doc_id": RESULT_DOC, "by_number": "09-NQ/TU",
-                     "sentence": "Nghị quyết này thay thế Nghị quyết số 05-NQ/TU."},
+        "doc_id": MOCK_DOC,
+        "number": "05-NQ/TU",
+        "doc_type": "Nghị quyết",
+        "issuer": "TỈNH ỦY NINH BÌNH",
+        "issued_date": "2021-08-10",
+        "title": "về chuyển đổi số đến năm 2025",
+        "classification": "unclassified",
+        "language": "vi",
+        "page_count": 3,
+        "effective_date": "2021-08-10",
+        "expiry_date": None,
+        "validity": {
+            "status": "replaced",
+            "as_of": "2026-12-01",
+            "reason": "replaced by 09-NQ/TU from 2025-07-01",
+            "by_doc_id": RESULT_DOC,
+            "by_number": "09-NQ/TU",
+            "sentence": "Nghị quyết này thay thế Nghị quyết số 05-NQ/TU.",
+        },
         "relations": [
-            {**rel, "kind": "basis", "direction": "out", "number": "57-NQ/TW", "doc_id": "real-57",
-             "title": "về đột phá phát triển khoa học, công nghệ", "doc_type": "Nghị quyết",
-             "issued_date": "2024-12-22",
-             "sentence": "Căn cứ Nghị quyết số 57-NQ/TW của Bộ Chính trị"},
+            {
+                **rel,
+                "kind": "basis",
+                "direction": "out",
+                "number": "57-NQ/TW",
+                "doc_id": "real-57",
+                "title": "về đột phá phát triển khoa học, công nghệ",
+                "doc_type": "Nghị quyết",
+                "issued_date": "2024-12-22",
+                "sentence": "Căn cứ Nghị quyết số 57-NQ/TW của Bộ Chính trị",
+            },
             {**rel, "kind": "basis", "direction": "out", "number": "123-QĐ/TW", "doc_id": None},
-            {**rel, "kind": "replaced_by", "direction": "in", "number": "09-NQ/TU", "doc_id": RESULT_DOC,
-             "title": "về chuyển đổi số giai đoạn 2025-2030", "scope": None},
-            {**rel, "kind": "amends", "direction": "out", "number": "02-NQ/TU", "doc_id": None,
-             "scope": "Điều 5, khoản 2"},
+            {
+                **rel,
+                "kind": "replaced_by",
+                "direction": "in",
+                "number": "09-NQ/TU",
+                "doc_id": RESULT_DOC,
+                "title": "về chuyển đổi số giai đoạn 2025-2030",
+                "scope": None,
+            },
+            {
+                **rel,
+                "kind": "amends",
+                "direction": "out",
+                "number": "02-NQ/TU",
+                "doc_id": None,
+                "scope": "Điều 5, khoản 2",
+            },
             {**rel, "kind": "implemented_by", "direction": "in", "number": "45-KH/TU", "doc_id": "real-45"},
         ],
         "sections": ["I.", "II."],
         "chunks": [
-            {"chunk_id": 10, "ordinal": 0, "section": "I.", "pages": [1], "text": "I. BỐI CẢNH\nTình hình chung.",
-             "role": "context"},
-            {"chunk_id": 11, "ordinal": 1, "section": "II.", "pages": [2], "text": "II. MỤC TIÊU\n100% cơ quan.",
-             "role": "targets"},
+            {
+                "chunk_id": 10,
+                "ordinal": 0,
+                "section": "I.",
+                "pages": [1],
+                "text": "I. BỐI CẢNH\nTình hình chung.",
+                "role": "context",
+            },
+            {
+                "chunk_id": 11,
+                "ordinal": 1,
+                "section": "II.",
+                "pages": [2],
+                "text": "II. MỤC TIÊU\n100% cơ quan.",
+                "role": "targets",
+            },
             {"chunk_id": 12, "ordinal": 2, "section": "", "pages": [], "text": "Nơi nhận: …", "role": ""},
         ],
     }
@@ -746,8 +863,10 @@ def test_document_validity_relations_and_roles(tab: Tab) -> None:
 
     doc = _mock_document()
     page.route("**/api/v1/documents/mock%3Adoc%201", lambda route: route.fulfill(status=200, json=doc))
-    page.route("**/api/v1/documents/mock%3Adoc%201/similar*",
-               lambda route: route.fulfill(status=200, json={"doc_id": MOCK_DOC, "similar": [], "took_ms": 1.0}))
+    page.route(
+        "**/api/v1/documents/mock%3Adoc%201/similar*",
+        lambda route: route.fulfill(status=200, json={"doc_id": MOCK_DOC, "similar": [], "took_ms": 1.0}),
+    )
     page.goto("/#/doc/mock%3Adoc%201?chunk=11")
     page.locator("#doc .chunk.target").wait_for()
     identity = page.locator("#doc-identity").inner_text()
