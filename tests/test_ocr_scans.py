@@ -19,7 +19,7 @@ from PIL import Image, ImageChops, ImageDraw
 import indexer.parsing.ocr as ocr
 import indexer.parsing.pdf_parser as pdf_parser
 from indexer.config import OcrSettings
-from indexer.models import ParsedDocument
+from indexer.models import PageSpan, ParsedDocument
 from indexer.parsing.ocr_repair import OcrNote, repair_date, repair_ocr_text
 from indexer.parsing.scan_image import (
     TARGET_X_HEIGHT,
@@ -230,6 +230,26 @@ def test_bengali_is_tried_only_when_the_page_reads_badly_and_osd_says_bengali(mo
     assert ocr.ocr_image(page, "vie").languages == "vie" and calls == ["vie"]  # only what is configured
 
 
+def test_a_second_reading_that_disagrees_marks_the_header_value_doubtful(monkeypatch: pytest.MonkeyPatch) -> None:
+    readings = iter(
+        [
+            ocr.Reading("Số: 115/NQ-CP\nHà Nội, ngày 23 tháng 4 năm 2026\nNGHỊ QUYẾT", 94.0, [], "vie+eng"),
+            ocr.Reading("Số: 115/NQ-CP\nHà Nội, ngày 29 tháng 4 năm 2026", 90.0, [], "vie+eng"),  # the grey page
+        ]
+    )
+    monkeypatch.setattr(ocr, "read_image", lambda image, language, psm=3: next(readings))
+    result = ocr.ocr_image(_text_page(width=600, height=400), "vie+eng", page=1)
+    date = next(n for n in result.notes if n.kind == "date")
+    number = next(n for n in result.notes if n.kind == "number")
+    assert (date.ambiguous, date.alternative) == (True, "2026-04-29")
+    assert not number.ambiguous  # both readings agree on the number
+    ident = identify(result.text, {})
+    pages = [PageSpan(1, 0, len(result.text), ocr=True, ocr_confidence=94.0)]
+    review = review_identity(ident, pages, result.text, list(result.notes))
+    assert review["issued_date"].needs_review and not review["number"].needs_review
+    assert any("second reading" in r for r in review["issued_date"].reasons)
+
+
 # ---- Tesseract on rendered pages: a red "MẬT" stamp, a Bengali page, a page upside down ----------------------
 
 FONTS = Path("/usr/share/fonts/truetype/noto")  # fonts-noto-core, installed by `make run`
@@ -343,7 +363,7 @@ def test_scan_signature_block_is_read_under_the_seal(scan: tuple[ParsedDocument,
 
 @pytest.mark.ocr
 @pytest.mark.xfail(
-    reason="identity.py reads the issuer from the header only; this page 1 is cut above it", strict=False
+    reason="page 1 is cut above the issuer: identity reads it from the signature or the code", strict=False
 )
 def test_scan_issuer_is_right(scan: tuple[ParsedDocument, list[ocr.OcrPage]]) -> None:
     parsed, _ = scan

@@ -21,11 +21,12 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import shutil
 import subprocess
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from indexer.config import OcrSettings
 from indexer.parsing.ocr_repair import OcrNote, repair_ocr_text
 from indexer.parsing.scan_image import PreparedPage, prepare
 from indexer.understanding.markings import marking_level
+from indexer.understanding.numbers import canonical_number
 
 logger = logging.getLogger(__name__)
 
@@ -217,6 +219,52 @@ def _stamp_markings(prepared: PreparedPage, language: str) -> list[str]:
     return [line for line in reading.text.splitlines() if line.strip() and marking_level(line) is not None]
 
 
+_NUMBER_VALUE = re.compile(r"Số: (\S+)")
+_HEADER_DATE = re.compile(r"[^\W\d_], ngày (\d{1,2}) tháng (\d{1,2}) năm (\d{4})")
+_DATE_LINE = re.compile(r"[^\W\d_], ngày\b.{1,24}\bnăm\b")
+HEADER_SHARE = 0.4  # the header block (number, place and date) sits in the top 40 % of a first page
+
+
+def _header_values(notes: list[OcrNote]) -> dict[str, tuple[OcrNote, str]]:
+    """The number and the date of issue the notes read in the header, with the note each came from; a header
+    date line that holds no date ("Hà Nội, ngày 29 tháng !† năm 2026") gives the date "unreadable"."""
+    out: dict[str, tuple[OcrNote, str]] = {}
+    for note in notes:
+        number = _NUMBER_VALUE.search(note.after) if note.kind == "number" else None
+        if number and "number" not in out:
+            out["number"] = (note, canonical_number(number.group(1)))
+        dated = _HEADER_DATE.search(note.after) if note.kind == "date" else None
+        if dated and "date" not in out:
+            day, month, year = (int(v) for v in dated.groups())
+            out["date"] = (note, f"{year:04d}-{month:02d}-{day:02d}")
+    unread = next((n for n in notes if n.kind == "number" and _DATE_LINE.search(n.after)), None)
+    if "date" not in out and unread is not None and not _HEADER_DATE.search(unread.after):
+        out["date"] = (unread, "unreadable")
+    return out
+
+
+def _second_opinion(grey: Image.Image, language: str, notes: list[OcrNote], page: int | None) -> list[OcrNote]:
+    """Read the header block again from the grey page (Tesseract binarising it its own way): where the number or
+    the date of issue reads differently, the note is marked ambiguous with the other reading, for review.
+
+    Two readings that disagree are the surest sign of a misread that a confident-looking OCR gives (a
+    handwritten "29" read as "23" with confidence 92 by one, as "29" by the other).
+    """
+    first = _header_values(notes)
+    if not first:
+        return notes
+    top = grey.crop((0, 0, grey.width, max(1, int(grey.height * HEADER_SHARE))))
+    try:
+        again = read_image(top, language)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        logger.warning("second reading of the header failed: %s", exc)
+        return notes
+    second = _header_values(repair_ocr_text(again.text, page, again.words)[1])
+    doubted = {id(note): value for key, (note, _) in first.items() if key in second
+               for value in [second[key][1]] if value != first[key][1]}  # fmt: skip
+    return [replace(n, ambiguous=True, alternative=doubted[id(n)]) if id(n) in doubted else n for n in notes]
+
+
 def ocr_image(image: Image.Image, languages: str, page: int | None = None, fallback_scale: float = 1.0) -> OcrPage:
     """OCR one page image: prepare, read in the page's script, keep stamped markings, repair identity lines."""
     started = time.perf_counter()
@@ -229,6 +277,9 @@ def ocr_image(image: Image.Image, languages: str, page: int | None = None, fallb
         text = "\n".join([*markings, text])
         words = [[] for _ in markings] + words
     text, notes = repair_ocr_text(text, page, words)
+    if prepared.grey is not None and any(n.kind in ("number", "date") for n in notes):
+        grey = prepared.grey.rotate(-turned, expand=True, fillcolor=255) if turned else prepared.grey
+        notes = _second_opinion(grey, reading.language, notes, page)
     seconds = round(time.perf_counter() - started, 2)
     logger.debug(
         "page %s: %s, confidence %.1f, %.1fs, notes %s", page, reading.language, reading.confidence, seconds, notes

@@ -38,7 +38,8 @@ class OcrNote:
 
     ``kind``: "number" (the "Số:" line), "date", "header" (capital header words), "signature" (a restored "TM.").
     ``confidence``: Tesseract's lowest word confidence on the line (0-100), -1 when unknown.
-    ``ambiguous``: a misread was seen but no single valid reading exists; the text was left as read.
+    ``ambiguous``: a misread was seen but no single valid reading exists, or a second reading of the page gives
+    another value (``alternative``); the text was left as read.
     """
 
     kind: str
@@ -47,6 +48,7 @@ class OcrNote:
     page: int | None = None
     confidence: float = -1.0
     ambiguous: bool = False
+    alternative: str | None = None
 
     @property
     def repaired(self) -> bool:
@@ -58,7 +60,8 @@ class OcrNote:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OcrNote:
-        return cls(**{k: data[k] for k in ("kind", "before", "after", "page", "confidence", "ambiguous") if k in data})
+        keys = ("kind", "before", "after", "page", "confidence", "ambiguous", "alternative")
+        return cls(**{k: data[k] for k in keys if k in data})
 
 
 def _alnum(text: str) -> str:
@@ -272,9 +275,10 @@ def _repair_number_line(line: str) -> tuple[str, bool]:
     glued = re.match(r" ([A-ZĐ]{2,})\b", rest)
     if glued and code.rsplit("/", 1)[-1] in _TYPE_CODES:
         code, rest = f"{code}-{glued.group(1)}", rest[glued.end() :]
-    kept = [t for t in rest.split() if any(c.isalnum() for c in t)]  # "© : : _" between the number and the place
-    place = next((i for i, t in enumerate(kept[:4]) if t[0].isupper()), 0)
-    return " ".join(["Số:", code, *kept[place:]]), True  # "a" and the like before the place go too
+    tokens = rest.split()
+    # "© : : _ a" between the number and the place go; what follows the place is left as read.
+    place = next((i for i, t in enumerate(tokens[:6]) if t[0].isupper() and any(c.isalpha() for c in t)), 0)
+    return " ".join(["Số:", code, *tokens[place:]]), True
 
 
 def _one_edit(a: str, b: str) -> bool:

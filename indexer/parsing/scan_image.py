@@ -63,6 +63,7 @@ class PreparedPage:
     red_fraction: float  # share of the page's pixels that were red stamp ink
     sparse_components: int  # seals / signatures thinned
     stamp_image: Image.Image | None  # the red ink alone, black on white (for reading a stamped "MẬT")
+    grey: Image.Image | None = None  # the page scaled and level but not binarised (for a second reading)
 
 
 def red_ink_mask(rgb: np.ndarray) -> np.ndarray:
@@ -316,7 +317,8 @@ def prepare(page: Image.Image, fallback_scale: float = 1.0) -> PreparedPage:
         scale = float(np.sqrt(_MAX_PIXELS / grey.size))
     skew = estimate_skew(small_ink)
 
-    scaled = np.asarray(_geometry(Image.fromarray(grey), scale, skew, Image.Resampling.LANCZOS))
+    grey_page = _geometry(Image.fromarray(grey), scale, skew, Image.Resampling.LANCZOS)
+    scaled = np.asarray(grey_page)
     text_px = x_height * scale if x_height else TARGET_X_HEIGHT
     ink = binarise(scaled, window=int(text_px * 2.5))
     sparse = 0
@@ -327,4 +329,4 @@ def prepare(page: Image.Image, fallback_scale: float = 1.0) -> PreparedPage:
     if red_fraction > 0.0005:  # the red ink alone, at the page's new size, for reading a stamped marking
         red_ink = Image.fromarray(np.where(red, 0, 255).astype(np.uint8))
         stamp = _geometry(red_ink, scale, skew, Image.Resampling.BILINEAR).point(lambda v: 0 if v < 160 else 255)
-    return PreparedPage(binary, scale, skew, x_height, red_fraction, sparse, stamp)
+    return PreparedPage(binary, scale, skew, x_height, red_fraction, sparse, stamp, grey_page)

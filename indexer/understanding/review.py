@@ -122,16 +122,17 @@ class _Note:
     confidence: float
     ambiguous: bool
     repaired: bool
+    alternative: str | None = None
 
 
 def _note(raw: NoteLike | Mapping[str, Any]) -> _Note:
     if isinstance(raw, Mapping):
         before, after = str(raw.get("before", "")), str(raw.get("after", ""))
         repaired = "".join(c for c in before if c.isalnum()) != "".join(c for c in after if c.isalnum())
-        return _Note(
-            str(raw.get("kind", "")), after, float(raw.get("confidence", -1)), bool(raw.get("ambiguous")), repaired
-        )
-    return _Note(raw.kind, raw.after, float(raw.confidence), bool(raw.ambiguous), bool(raw.repaired))
+        conf, other = float(raw.get("confidence", -1)), raw.get("alternative")
+        return _Note(str(raw.get("kind", "")), after, conf, bool(raw.get("ambiguous")), repaired, other)
+    other = getattr(raw, "alternative", None)
+    return _Note(raw.kind, raw.after, float(raw.confidence), bool(raw.ambiguous), bool(raw.repaired), other)
 
 
 def is_vietnamese_syllable(word: str) -> bool:
@@ -344,9 +345,13 @@ def review_identity(
             if sure and _ocr_factor(min(sure)) < factor:
                 factor = _ocr_factor(min(sure))
                 reasons.append(f"read with word confidence {min(sure):.0f}")
-            if any(n.ambiguous for n in related):
+            doubt = next((n for n in related if n.ambiguous), None)
+            if doubt is not None:
                 factor *= AMBIGUOUS_FACTOR
-                reasons.append(f"misread left as read: {next(n.after for n in related if n.ambiguous)[:60]!r}")
+                if doubt.alternative:
+                    reasons.append(f"a second reading of the scan gives {doubt.alternative!r}")
+                else:
+                    reasons.append(f"misread left as read: {doubt.after[:60]!r}")
             elif any(n.repaired for n in related):
                 factor *= REPAIR_FACTOR
                 reasons.append(f"repaired OCR reading: {next(n.after for n in related if n.repaired)[:60]!r}")
