@@ -27,10 +27,9 @@ from indexer.parsing.scan_image import (
     estimate_skew,
     prepare,
     red_ink_mask,
-    stroke_width,
     suppress_red_ink,
-    thin_sparse_components,
 )
+from indexer.parsing.seals import stroke_width, thin_sparse_components
 from indexer.understanding.identity import identify
 from indexer.understanding.review import review_identity
 
