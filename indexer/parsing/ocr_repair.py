@@ -83,6 +83,7 @@ _NUMBER_LINE = re.compile(
     r"\s*[/-]\s*[A-ZĐÐa-z][\wĐÐđ]*(?:\s*[-/]\s*[\wĐÐđ]+)*)"
 )
 # Type codes that a body code follows after a dash ("TT-BXD"): a space read in place of that dash is a dash.
+_PLACE_THEN_DATE = re.compile(r"[A-ZĐ][^\W\d_]*(?: [A-ZĐ][^\W\d_]*){0,3},? ng[aàáảãạ]y\b")
 _TYPE_CODES = {"NĐ", "QĐ", "TT", "NQ", "CT", "KL", "TB", "HD", "BC", "KH", "QĐi", "TTLT", "NQLT", "VBHN", "CV", "TTr"}
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "!": "1"})
 _SEP = r"[\s:.,;'`_~|*-]*"
@@ -181,7 +182,7 @@ def _repair_dates(line: str, number_year: str | None = None) -> tuple[str, bool]
 
     fixed = _DATE_WORDS.sub(fix, line)
     # "Hà Nội ngày 10 tháng 02 …" on a header line: the place keeps its comma.
-    fixed = re.sub(r"^((?:Số: \S+\s+)?[A-ZĐ][^\W\d_]*(?: [A-ZĐ][^\W\d_]*){0,3}) (?=ngày \d)", r"\1, ", fixed)
+    fixed = re.sub(r"(?m)^((?:Số: \S+\s+)?[A-ZĐ][^\W\d_]*(?: [A-ZĐ][^\W\d_]*){0,3}) (?=ngày \d)", r"\1, ", fixed)
     return fixed, ambiguous
 
 
@@ -210,7 +211,10 @@ def _repair_number_line(line: str) -> tuple[str, bool]:
     tokens = rest.split()
     # "© : : _ a" between the number and the place go; what follows the place is left as read.
     place = next((i for i, t in enumerate(tokens[:6]) if t[0].isupper() and any(c.isalpha() for c in t)), 0)
-    return " ".join(["Số:", code, *tokens[place:]]), True
+    rest = " ".join(tokens[place:])
+    # Tesseract reads the header's two columns as one line; the place and date go on their own line, as printed.
+    sep = "\n" if _PLACE_THEN_DATE.match(rest) else " "
+    return f"Số: {code}{sep}{rest}".rstrip(), True
 
 
 def _span_confidence(words: list[tuple[str, float]], start: int, end: int) -> float:
