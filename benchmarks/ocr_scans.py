@@ -10,8 +10,9 @@ Two sets:
   a red "ĐẾN" box.
 
 "Before" is the old path (the rendered page straight to Tesseract with vie+eng+ben, no repair); "after" is
-``indexer.parsing.ocr.ocr_image``. The review's confidences of the "after" fields, split by right/wrong, give each
-field's threshold: the highest one that keeps at most 5 % of the right fields flagged.
+``indexer.parsing.ocr.ocr_image``. The review's confidences of the "after" fields, split by right/wrong, measure
+each field's threshold (``review.THRESHOLDS``): right fields flagged, wrong ones caught, the lowest cut that catches
+every wrong field present. ``--rescore FILE`` reviews a saved run again without OCR (to tune the review).
 
 Run: ``python -m benchmarks.ocr_scans [--docs 40] [--seed 7] [--out benchmarks/results/ocr_scans.json]``.
 """
@@ -39,7 +40,7 @@ from indexer.models import PageSpan
 from indexer.parsing.ocr import ocr_image, render_pdf_page
 from indexer.understanding.cleaning import clean_page
 from indexer.understanding.identity import identify, issuer_key
-from indexer.understanding.review import review_identity
+from indexer.understanding.review import THRESHOLDS, review_identity
 from indexer.understanding.text import nfc
 
 DATA = VBPL.parents[1]
@@ -351,20 +352,23 @@ def rescore(cases: list[Case]) -> None:
 
 
 def thresholds(cases: list[Case]) -> dict[str, dict[str, Any]]:
-    """Per field: the highest threshold flagging at most 5 % of right fields, and what it catches."""
+    """Per field, at the thresholds in use (``review.THRESHOLDS``): right fields flagged, wrong fields present
+    flagged, missing ones (always flagged); and the lowest cut that would flag every wrong field present."""
     out: dict[str, dict[str, Any]] = {}
     for f in FIELDS:
-        right = sorted(c.review[f]["confidence"] for c in cases if c.expected.get(f) and c.after[f] == c.expected[f])
-        wrong = [c.review[f]["confidence"] for c in cases if c.expected.get(f) and c.after[f] != c.expected[f]]
-        if not right:
-            continue
-        cut = right[int(len(right) * 0.05)] if len(right) >= 20 else right[0]
+        cut = THRESHOLDS[f]
+        right = [c.review[f]["confidence"] for c in cases if c.expected.get(f) and c.after[f] == c.expected[f]]
+        wrong = [
+            c.review[f]["confidence"] for c in cases if c.expected.get(f) and c.after[f] and c.after[f] != c.expected[f]
+        ]
         out[f] = {
-            "threshold": round(cut, 3),
+            "threshold": cut,
             "right": len(right),
-            "wrong": len(wrong),
             "right_flagged": sum(v < cut for v in right),
-            "wrong_flagged": sum(v < cut for v in wrong),
+            "wrong_present": len(wrong),
+            "wrong_present_flagged": sum(v < cut for v in wrong),
+            "missing": sum(1 for c in cases if c.expected.get(f) and not c.after[f]),
+            "cut_flagging_every_wrong": round(max(wrong) + 0.001, 3) if wrong else None,
         }
     return out
 
@@ -400,11 +404,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--real-only", action="store_true")
+    parser.add_argument("--rescore", type=Path, help="a saved run: review its texts again, no OCR")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ocr_scans.json"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    real = [run_case(*c) for c in real_cases()]
-    synthetic = [] if args.real_only else [run_case(*c) for c in synthetic_cases(args.docs, args.seed)]
+    if args.rescore:
+        saved = json.loads(args.rescore.read_text(encoding="utf-8"))
+        real = [Case(**c) for c in saved["real"]["cases"]]
+        synthetic = [Case(**c) for c in saved["synthetic"]["cases"]]
+        rescore(real + synthetic)
+    else:
+        real = [run_case(*c) for c in real_cases()]
+        synthetic = [] if args.real_only else [run_case(*c) for c in synthetic_cases(args.docs, args.seed)]
     result = {
         "real": {"summary": summary([c for c in real if c.expected]), "cases": [c.__dict__ for c in real]},
         "synthetic": {
