@@ -294,10 +294,10 @@ def _validity(ident: DocumentIdentity, today: date) -> tuple[dict[str, tuple[flo
     if implied and implied == ident.doc_type:
         agree.add("doc_type")
     if number and implied and ident.doc_type and implied != ident.doc_type and not set(_codes(number)) & _BODY_ONLY:
-        type_score *= 0.5
+        type_score *= 0.4  # one of the two is misread: both are flagged
         type_reasons.append(f"the number's code says {implied}")
         n_score, n_reasons = out["number"]
-        out["number"] = (n_score * 0.7, [*n_reasons, f"code says {implied}, the header {ident.doc_type}"])
+        out["number"] = (n_score * 0.4, [*n_reasons, f"code says {implied}, the header {ident.doc_type}"])
     out["doc_type"] = (type_score, type_reasons)
 
     if not ident.issuer:
@@ -307,7 +307,7 @@ def _validity(ident: DocumentIdentity, today: date) -> tuple[dict[str, tuple[flo
         codes = _codes(number) if number else []
         expected = next((CODE_ISSUERS[c] for c in reversed(codes) if c in CODE_ISSUERS), None)
         if expected and not any(fold(ident.issuer).lower().startswith(fold(e).lower()) for e in expected):
-            iss_score *= 0.5
+            iss_score *= 0.4
             iss_reasons.append(f"the number's code names {expected[0]}")
         elif expected and iss_score >= 0.9:
             agree.add("issuer")
