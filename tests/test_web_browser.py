@@ -745,6 +745,11 @@ def test_validity_badges_facet_and_in_force_filter(tab: Tab) -> None:
     }
     page.route("**/api/v1/search", lambda route: route.fulfill(status=200, json=answer))
     _search(tab, "hiệu lực")
+    # A search of the cleared filters may still be answering: wait for the mocked page to be the one shown.
+    page.wait_for_function(
+        "() => document.querySelectorAll('#results .hit').length === 8"
+        " && document.getElementById('results').textContent.includes('Văn bản 7')"
+    )
     badges = page.eval_on_selector_all(
         "#results .hit", "hs => hs.map(h => [...h.querySelectorAll('.badge.validity')].map(b => b.textContent))"
     )
