@@ -12,9 +12,10 @@ Two sets:
 "Before" is the old path (the rendered page straight to Tesseract with vie+eng+ben, no repair); "after" is
 ``indexer.parsing.ocr.ocr_image``. The review's confidences of the "after" fields, split by right/wrong, measure
 each field's threshold (``review.THRESHOLDS``): right fields flagged, wrong ones caught, the lowest cut that catches
-every wrong field present. ``--rescore FILE`` reviews a saved run again without OCR (to tune the review).
+every wrong field present. ``--rescore`` reviews the saved run again without OCR (to tune the review).
 
-Run: ``python -m benchmarks.ocr_scans [--docs 40] [--seed 7] [--out benchmarks/results/ocr_scans.json]``.
+Run: ``python -m benchmarks.ocr_scans [--docs 60] [--seed 7]`` (about 20 minutes on 2 cores): the summary goes to
+``benchmarks/results/ocr_scans.{json,md}``, the OCR'd texts (shared data) only to ``var/bench/ocr_scans_cases.json``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import io
 import json
 import logging
 import math
+import os
 import random
 import subprocess
 import sys
@@ -399,40 +401,85 @@ def summary(cases: list[Case]) -> dict[str, Any]:
     }
 
 
+_PRIVATE = ("text", "pages", "notes")  # the OCR'd text of shared data stays out of the repository (var/ only)
+
+
+def markdown(result: dict[str, Any], command: str) -> str:
+    """The summary as a Markdown page: fields right before/after, speed, confidence, review at its thresholds."""
+    rows = ["# OCR of scans: identity fields before/after, speed, confidence, review", "", f"- command: `{command}`"]
+    rows.append(f"- Tesseract: {' '.join(result['tesseract'])}; {os.cpu_count()} cores; 'before' = the rendered page")
+    rows.append("  to Tesseract with vie+eng+ben, no preprocessing or repair; 'after' = `indexer.parsing.ocr`")
+    rows.append("- seconds are wall-clock on a 2-core machine shared with other jobs (both paths alike)")
+    for name in ("real", "synthetic"):
+        s = result[name]["summary"]
+        rows += ["", f"## {name} ({s['cases']} documents with gold)", "", "| field | gold | before | after |"]
+        rows.append("|---|---:|---:|---:|")
+        rows += [f"| {f} | {v['with_gold']} | {v['before']} | {v['after']} |" for f, v in s["fields"].items()]
+        rows += ["", "| | before | after |", "|---|---:|---:|"]
+        rows.append(f"| seconds per page | {s['seconds_per_page']['before']} | {s['seconds_per_page']['after']} |")
+        rows.append(f"| mean word confidence | {s['mean_confidence']['before']} | {s['mean_confidence']['after']} |")
+        rows.append(f"| Bengali characters | {s['bengali_chars']['before']} | {s['bengali_chars']['after']} |")
+    rows += ["", "## review at its thresholds (synthetic)", ""]
+    rows.append("| field | threshold | right flagged | wrong present flagged | missing | cut flagging every wrong |")
+    rows.append("|---|---:|---:|---:|---:|---:|")
+    for f, v in result["synthetic"]["thresholds"].items():
+        rows.append(
+            f"| {f} | {v['threshold']} | {v['right_flagged']}/{v['right']} | "
+            f"{v['wrong_present_flagged']}/{v['wrong_present']} | {v['missing']} | {v['cut_flagging_every_wrong']} |"
+        )
+    rows += ["", "## real scans, field by field (after)", ""]
+    rows.append("| document | field | expected | read | confidence | needs review |")
+    rows.append("|---|---|---|---|---:|---|")
+    for c in result["real"]["cases"]:
+        for f in FIELDS:
+            r = c["review"][f]
+            rows.append(
+                f"| {c['name']} | {f} | {c['expected'].get(f) or '—'} | {c['after'][f] or '—'} | "
+                f"{r['confidence']} | {r['needs_review']} |"
+            )
+    return "\n".join(rows) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=40)
+    parser.add_argument("--docs", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--real-only", action="store_true")
-    parser.add_argument("--rescore", type=Path, help="a saved run: review its texts again, no OCR")
+    parser.add_argument("--rescore", action="store_true", help="review the saved run (--cases) again, no OCR")
+    parser.add_argument("--cases", type=Path, default=Path("var/bench/ocr_scans_cases.json"))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ocr_scans.json"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.rescore:
-        saved = json.loads(args.rescore.read_text(encoding="utf-8"))
-        real = [Case(**c) for c in saved["real"]["cases"]]
-        synthetic = [Case(**c) for c in saved["synthetic"]["cases"]]
+        saved = json.loads(args.cases.read_text(encoding="utf-8"))
+        real = [Case(**c) for c in saved["real"]]
+        synthetic = [Case(**c) for c in saved["synthetic"]]
         rescore(real + synthetic)
+        command = f"{saved.get('command', 'python -m benchmarks.ocr_scans')}, then reviewed again with --rescore"
     else:
         real = [run_case(*c) for c in real_cases()]
         synthetic = [] if args.real_only else [run_case(*c) for c in synthetic_cases(args.docs, args.seed)]
+        command = "python -m benchmarks.ocr_scans " + " ".join(argv if argv is not None else sys.argv[1:])
+        args.cases.parent.mkdir(parents=True, exist_ok=True)
+        full = {
+            "command": command.strip(),
+            "real": [c.__dict__ for c in real],
+            "synthetic": [c.__dict__ for c in synthetic],
+        }
+        args.cases.write_text(json.dumps(full, ensure_ascii=False), encoding="utf-8")
+
+    def public(cases: list[Case]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in c.__dict__.items() if k not in _PRIVATE} for c in cases]
+
     result = {
-        "real": {"summary": summary([c for c in real if c.expected]), "cases": [c.__dict__ for c in real]},
-        "synthetic": {
-            "summary": summary(synthetic),
-            "thresholds": thresholds(synthetic),
-            "cases": [c.__dict__ for c in synthetic],
-        },
+        "real": {"summary": summary([c for c in real if c.expected]), "cases": public(real)},
+        "synthetic": {"summary": summary(synthetic), "thresholds": thresholds(synthetic), "cases": public(synthetic)},
         "tesseract": subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.splitlines()[:1],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    json.dump(
-        {k: {kk: vv for kk, vv in v.items() if kk != "cases"} for k, v in result.items() if isinstance(v, dict)},
-        sys.stdout,
-        ensure_ascii=False,
-        indent=1,
-    )
+    args.out.with_suffix(".md").write_text(markdown(result, command.strip()), encoding="utf-8")
+    sys.stdout.write(markdown(result, command.strip()))
     return 0
 
 
