@@ -374,10 +374,8 @@ def test_scan_signature_block_is_read_under_the_seal(scan: tuple[ParsedDocument,
 
 
 @pytest.mark.ocr
-@pytest.mark.xfail(
-    reason="page 1 is cut above the issuer: identity reads it from the signature or the code", strict=False
-)
 def test_scan_issuer_is_right(scan: tuple[ParsedDocument, list[ocr.OcrPage]]) -> None:
+    # Page 1 is cut above the issuer: it is read from the signature block under the seal and the number's code.
     parsed, _ = scan
     ident = identify(parsed.text, {}, parsed.pages)
     assert ident.issuer == "CHÍNH PHỦ"
