@@ -8,7 +8,9 @@ date that vie alone misreads). Only a page that reads badly is checked with Tess
 and script, and read again turned, or as Bengali (when OSD says Bengali or cannot tell), keeping the better
 reading. A red stamp that says "MẬT" or "KHẨN" is read on its own and kept as the page's first line, so a
 marking never vanishes with the ink. Lines of specks that Tesseract is unsure of (a seal's legend, scanner dust)
-are dropped; the identity lines are repaired where they cannot be right as read (``ocr_repair``).
+are dropped; the identity lines are repaired where they cannot be right as read (``ocr_repair``). On a page
+with a number or a date of issue, the header block is read a second time from the grey page (Tesseract then
+binarises it its own way): a value the two readings disagree on is noted as doubtful for review.
 
 Tesseract runs single-threaded (OMP_THREAD_LIMIT=1): its OpenMP threads make a page 3-4x slower on two cores.
 

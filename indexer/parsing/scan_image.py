@@ -12,8 +12,9 @@ wrapped into a 17-inch PDF page). Tesseract reads best binarised text of a known
 3. **Skew** from the projection profile of the ink (the angle whose row histogram is sharpest), within ±8°.
 4. **Binarisation** with Sauvola's local threshold (a window of a few letter heights), so uneven lighting and
    grey paper do not eat strokes as a global threshold would.
-5. **Seals and signatures** printed in black (grey scans of red seals) are large, sparse components; within
-   them only strokes clearly thicker than the body text survive — the bold signer's title the seal overlaps.
+5. **Seals and signatures** printed in black (grey scans of red seals; a colour scan's seals went with the red)
+   are large, sparse components; within them only strokes clearly thicker than the body text survive — the
+   bold signer's title the seal overlaps.
 
 Step 5 lives in ``seals``. Pure numpy/scipy/Pillow: no OpenCV needed.
 """
