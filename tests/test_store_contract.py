@@ -310,7 +310,7 @@ class TestAccessInsideTheBackend:
         assert len(top) == 1 and top[0] in expected
         assert set(lexical_docs(store, "lima", flt)) == expected
         vectors = backend.vectors.current(store.generation(), store, DIM)
-        found = vectors.search(unit_vector(0), 1, store.allowed_chunk_ids(flt))
+        found = vectors.search(unit_vector(0), 1, flt)
         assert len(found) == 1 and store.chunks([found[0][0]])[found[0][0]].doc_id in expected
         assert store.stats(flt) == {"documents": len(expected), "chunks": len(expected)}
         assert store.facet_counts(flt).total == len(expected)
@@ -350,8 +350,10 @@ class TestVectorSource:
         ids, vecs = store.all_vectors()
         query = unit_vector(2, 0.4)
         expected = ids[np.argsort(-(vecs @ query))][:3].tolist()
-        assert [c for c, _ in vectors.search(query, 3)] == expected
-        assert vectors.search(query, 3, np.zeros(0, dtype=np.int64)) == []
+        assert [c for c, _ in vectors.search(query, 3, SearchFilter())] == expected
+        assert vectors.search(query, 3, SearchFilter(doc_ids=("absent",))) == []
+        only = vectors.search(query, 3, SearchFilter(doc_ids=("d5", "d6")))
+        assert {store.chunks([c])[c].doc_id for c, _ in only} == {"d5", "d6"}
         write(store, Spec("new", ["victor"], axis=5))
         again = backend.vectors.current(store.generation(), store, DIM)
         assert again.size == DIM + 1

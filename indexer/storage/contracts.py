@@ -195,10 +195,11 @@ class VectorIndex(Protocol):
         """What the index is, for health and statistics ("flat-ip", "hnsw(M=32,…)")."""
         ...
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[ChunkHit]:
-        """Up to k (chunk_id, score) best first. ``allowed`` (from ``DocumentStore.allowed_chunk_ids`` of the
-        caller's filter) restricts the search inside the index, before the top-k: only those ids are ever
-        returned, and an empty ``allowed`` returns []."""
+    def search(self, query: np.ndarray, k: int, flt: SearchFilter) -> list[ChunkHit]:
+        """Up to k (chunk_id, score) best first of the passages ``flt`` lets through. The filter (access part
+        included) restricts the search inside the index, before the top-k: nothing it excludes is ever returned
+        or takes a slot. How it is applied is the backend's business (faiss: an id selector built from the
+        store; PostgreSQL: the same SQL ``WHERE``)."""
         ...
 
 
@@ -207,6 +208,7 @@ class VectorSource(Protocol):
     """Keeps a backend's vector index in step with its store."""
 
     def current(self, generation: int, store: DocumentStore, dimension: int) -> VectorIndex:
-        """The vector index reflecting ``generation`` of ``store``: the saved one when it is that generation,
-        otherwise rebuilt from ``store.all_vectors()`` (and saved when the backend can)."""
+        """The vector index reflecting ``generation`` of ``store``, bound to ``store`` for its filters: the saved
+        one when it is that generation, otherwise rebuilt from ``store.all_vectors()`` (and saved when the backend
+        can)."""
         ...

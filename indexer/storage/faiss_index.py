@@ -17,6 +17,7 @@ import numpy as np
 
 from indexer.config import VectorSettings
 from indexer.storage.contracts import DocumentStore
+from indexer.storage.filters import SearchFilter
 from indexer.storage.records import ChunkHit
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,30 @@ class FaissIndex:
         return cls(index, str(meta.get("kind", "flat-ip")), settings.hnsw_ef_search)
 
 
+class StoreBoundFaiss:
+    """The ``VectorIndex`` of the SQLite + faiss backend: a ``FaissIndex`` and the store that resolves filters.
+
+    A filter that is not unrestricted becomes the ids of the chunks it allows (from the store), applied inside
+    faiss through an id selector before the top-k.
+    """
+
+    def __init__(self, index: FaissIndex, store: DocumentStore) -> None:
+        self.index = index
+        self._store = store
+
+    @property
+    def size(self) -> int:
+        return self.index.size
+
+    @property
+    def kind(self) -> str:
+        return self.index.kind
+
+    def search(self, query: np.ndarray, k: int, flt: SearchFilter) -> list[ChunkHit]:
+        allowed = None if flt.is_unrestricted else self._store.allowed_chunk_ids(flt)
+        return self.index.search(query, k, allowed)
+
+
 class FaissFiles:
     """The faiss ``VectorSource``: one saved index file beside the store, rebuilt when it is stale."""
 
@@ -107,11 +132,11 @@ class FaissFiles:
         self.path = path
         self.settings = settings
 
-    def current(self, generation: int, store: DocumentStore, dimension: int) -> FaissIndex:
+    def current(self, generation: int, store: DocumentStore, dimension: int) -> StoreBoundFaiss:
         """The saved index if it reflects ``generation``, else one rebuilt from the store and saved."""
         vectors = FaissIndex.load(self.path, generation, self.settings)
         if vectors is not None:
-            return vectors
+            return StoreBoundFaiss(vectors, store)
         ids, vecs = store.all_vectors()
         logger.info("building vector index over %d chunks (generation %d)", len(ids), generation)
         vectors = FaissIndex.build(ids, vecs, dimension, self.settings)
@@ -119,4 +144,4 @@ class FaissFiles:
             vectors.save(self.path, generation)
         except OSError as exc:  # a read-only reader still serves from memory
             logger.warning("could not save vector index: %s", exc)
-        return vectors
+        return StoreBoundFaiss(vectors, store)

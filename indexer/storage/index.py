@@ -110,9 +110,8 @@ class Index:
         self.refresh()
 
     def dense_search(self, query_vec: np.ndarray, flt: SearchFilter, k: int) -> list[ChunkHit]:
-        """Vector search restricted inside faiss to the chunks the filter allows."""
-        allowed = None if flt.is_unrestricted else self.store.allowed_chunk_ids(flt)
-        return self.vectors.search(query_vec, k, allowed)
+        """Vector search restricted inside the vector index to the chunks the filter allows."""
+        return self.vectors.search(query_vec, k, flt)
 
     def size_on_disk(self) -> int:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
