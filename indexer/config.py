@@ -131,6 +131,26 @@ class IndexingSettings(BaseModel):
     )
 
 
+class StorageSettings(BaseModel):
+    """Where the index lives: the embedded directory (SQLite + faiss, the default) or a PostgreSQL server."""
+
+    url: str | None = Field(
+        None,
+        description="postgresql://user:pass@host:5432/db selects the PostgreSQL + pgvector backend (documents,"
+        " vectors, lexical index, principals and audit in that database); unset: the embedded index directory.",
+    )
+    vector_type: Literal["halfvec", "vector"] = Field(
+        "halfvec",
+        description="PostgreSQL: precision of the HNSW index over the vectors (halfvec: 16-bit, half the size; the"
+        " stored vectors stay 32-bit).",
+    )
+
+    @property
+    def is_postgres(self) -> bool:
+        """True when the URL names a PostgreSQL server."""
+        return bool(self.url) and str(self.url).startswith(("postgresql://", "postgres://"))
+
+
 class Settings(BaseSettings):
     """Everything configurable, validated at start-up."""
 
@@ -146,3 +166,4 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     indexing: IndexingSettings = Field(default_factory=IndexingSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)

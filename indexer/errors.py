@@ -85,3 +85,10 @@ class InvalidClassification(IndexerError):
 
     code = "invalid_classification"
     status = 422
+
+
+class StorageUnavailable(IndexerError):
+    """The storage server (PostgreSQL) cannot be reached or refused the connection."""
+
+    code = "storage_unavailable"
+    status = 503

@@ -10,6 +10,7 @@ import pytest
 
 from indexer.config import Settings
 from search_api.config import AppSettings
+from tests.postgres_fixture import pg_server, pg_url  # noqa: F401  (fixtures: a real PostgreSQL per session)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

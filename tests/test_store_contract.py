@@ -76,10 +76,15 @@ def item(spec: Spec, root: str = "/src"):  # type: ignore[no-untyped-def]
     return doc, root, chunks, hashes, vectors
 
 
-@pytest.fixture(params=[pytest.param("sqlite-faiss", id="sqlite-faiss")])
+@pytest.fixture(
+    params=[pytest.param("sqlite-faiss", id="sqlite-faiss"), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """A fresh, empty backend of each kind (add a backend here)."""
     settings = Settings(index_dir=tmp_path)
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        settings = settings.model_copy(update={"storage": settings.storage.model_copy(update={"url": url})})
     opened = open_backend(settings, tmp_path)
     yield opened
     opened.store.close()

@@ -172,7 +172,7 @@ def ensure_index(dataset: Dataset, settings: Settings, embedder: Embedder, index
     stamp = {"corpus_sha256": digest, "model": embedder.name, "pipeline": PIPELINE_VERSION}
     marker = directory / MARKER
     old = _read_marker(marker)
-    if all(old.get(key) == value for key, value in stamp.items()) and backend_exists(directory):
+    if all(old.get(key) == value for key, value in stamp.items()) and backend_exists(settings, directory):
         logger.info("reusing the index at %s (corpus sha256 %s)", directory, digest[:12])
         return directory
     logger.info("indexing %s into %s", dataset.corpus, directory)

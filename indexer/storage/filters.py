@@ -74,7 +74,9 @@ class SearchFilter:
 def _in(column: str, values: tuple[str, ...], params: list[object], *, nocase: bool = False) -> str:
     params.extend(values)
     marks = ",".join("?" * len(values))
-    return f"{column} COLLATE NOCASE IN ({marks})" if nocase else f"{column} IN ({marks})"
+    if nocase:  # lower() on both sides rather than COLLATE NOCASE: the same SQL runs on SQLite and PostgreSQL
+        return f"lower({column}) IN ({','.join('lower(?)' for _ in values)})"
+    return f"{column} IN ({marks})"
 
 
 def access_sql(flt: SearchFilter, alias: str = "d") -> tuple[str, list[object]]:
@@ -84,7 +86,7 @@ def access_sql(flt: SearchFilter, alias: str = "d") -> tuple[str, list[object]]:
     if flt.units is not None:
         # Documents without an owning unit are office-wide (visible to any unit scope) unless the policy says
         # they are for principals with every unit only.
-        unit_cond = _in(f"{alias}.unit", flt.units, params) if flt.units else "0"
+        unit_cond = _in(f"{alias}.unit", flt.units, params) if flt.units else "1 = 0"
         if flt.unitless_visible:
             conds.append(f"({alias}.unit IS NULL OR {alias}.unit = '' OR {unit_cond})")
         else:

@@ -1,8 +1,9 @@
-"""An index directory: a store, its vector index and the manifest, opened for reading or writing.
+"""An index: a store, its vector index and the manifest, opened for reading or writing.
 
-The backend (SQLite + faiss) comes from ``backends.open_backend``; this module sees only its contracts.
-Readers call ``refresh()`` (cheap) before a query; when a writer has committed since, the vector index is
-reloaded from the saved file, or rebuilt from the store if the file is stale (e.g. after a crash).
+The backend (an index directory with SQLite + faiss, or a PostgreSQL database) comes from
+``backends.open_backend``; this module sees only its contracts. Readers call ``refresh()`` (one tiny query)
+before a query; when a writer has committed since, the faiss index is reloaded from the saved file (or rebuilt
+from the store if the file is stale), while the pgvector index, being in the database, is only re-bound.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from indexer.config import Settings
 from indexer.errors import IndexNotFound
-from indexer.storage.backends import STORE_NAME, VECTORS_NAME, Backend, backend_exists, open_backend
+from indexer.storage.backends import STORE_NAME, VECTORS_NAME, Backend, open_backend
 from indexer.storage.contracts import Store, VectorIndex
 from indexer.storage.filters import SearchFilter
 from indexer.storage.manifest import Manifest
@@ -38,22 +39,30 @@ class Index:
         self._vectors: VectorIndex | None = None
         self._generation = -1
         self._lock = threading.Lock()
+        self._backend = backend
+        self.location = backend.location
 
     @classmethod
     def open(cls, settings: Settings, directory: Path | None = None) -> Index:
         """Open an existing index; raises IndexNotFound when there is none."""
         directory = directory or settings.index_dir
-        manifest = Manifest.load(directory)
-        if manifest is None or not backend_exists(directory):
+        if not settings.storage.is_postgres and not (directory / STORE_NAME).is_file():
             raise IndexNotFound(f"no index at {directory}; build one with `thammuu index PATH`")
-        return cls(directory, settings, manifest, open_backend(settings, directory))
+        backend = open_backend(settings, directory)
+        manifest = backend.load_manifest()
+        if manifest is None:
+            backend.store.close()
+            raise IndexNotFound(f"no index at {backend.location}; build one with `thammuu index PATH`")
+        return cls(directory, settings, manifest, backend)
 
     @classmethod
     def open_or_create(cls, settings: Settings, model: str, dimension: int, directory: Path | None = None) -> Index:
         """Open the index for writing, creating it for this model if absent; refuses another model."""
         directory = directory or settings.index_dir
-        directory.mkdir(parents=True, exist_ok=True)
-        manifest = Manifest.load(directory)
+        if not settings.storage.is_postgres:
+            directory.mkdir(parents=True, exist_ok=True)
+        backend = open_backend(settings, directory)
+        manifest = backend.load_manifest()
         if manifest is None:
             v = settings.vectors
             manifest = Manifest(
@@ -68,11 +77,9 @@ class Index:
                     "ef_search": v.hnsw_ef_search,
                 },
             )
-            backend = open_backend(settings, directory)
-            manifest.save(directory)
+            backend.save_manifest(manifest)
         else:
             manifest.check_compatible(model, dimension)
-            backend = open_backend(settings, directory)
             if manifest.follow_chunker(settings.chunking):
                 logger.warning(
                     "the chunker changed (now %s, %d/%d characters): documents are re-chunked as they are indexed",
@@ -80,7 +87,7 @@ class Index:
                     manifest.chunk_size,
                     manifest.chunk_overlap,
                 )
-                manifest.save(directory)
+                backend.save_manifest(manifest)
         return cls(directory, settings, manifest, backend)
 
     def check_model(self, model: str, dimension: int) -> None:
@@ -114,7 +121,8 @@ class Index:
         return self.vectors.search(query_vec, k, flt)
 
     def size_on_disk(self) -> int:
-        return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
+        """Bytes the index takes: its directory's files, or the PostgreSQL database's size."""
+        return self._backend.size_bytes()
 
     def close(self) -> None:
         self.store.close()

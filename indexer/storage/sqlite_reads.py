@@ -128,7 +128,7 @@ class SQLiteReads:
 
     def stats(self, flt: SearchFilter | None = None) -> dict[str, int]:
         """Document and chunk counts, over what ``flt`` lets through when given (a caller's visible set)."""
-        cond, params = filter_sql(flt) if flt is not None else ("1", [])
+        cond, params = filter_sql(flt) if flt is not None else ("1 = 1", [])
         c = self.conn
         docs = c.execute(f"SELECT count(*) FROM documents d WHERE {cond}", params).fetchone()[0]
         chunks = c.execute(

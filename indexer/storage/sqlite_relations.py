@@ -1,5 +1,8 @@
 """Reads of the relation graph: a document's relations both ways, and what validity is computed from.
 
+The SQL runs on SQLite and on PostgreSQL alike (``?`` marks translated there; NULL ordering spelt out), so the
+PostgreSQL store mixes this class in unchanged.
+
 Relations are stored by target number key and resolved here through ``doc_numbers``, so they follow the index
 as documents come and go. Every read is narrowed to what the caller may see (``access_sql``): a link to a
 document above the caller's clearance is never resolved, and a relation held by such a document never returned.
@@ -38,11 +41,11 @@ class SQLiteRelations:
         tcond, tparams = access_sql(flt, "t")
         out_rows = self.conn.execute(
             "SELECT r.ordinal, r.kind, r.target_number, r.sentence, r.scope, t.doc_id AS tid, t.title, t.doc_type,"
-            " t.issued_date, t.language = s.language AS same_lang FROM relations r"
+            " t.issued_date, COALESCE(t.language = s.language, FALSE) AS same_lang FROM relations r"
             " JOIN documents s ON s.doc_id = r.doc_id"
             " LEFT JOIN doc_numbers n ON n.variant = r.target_key AND n.doc_id <> r.doc_id"
             f" LEFT JOIN documents t ON t.doc_id = n.doc_id AND {tcond}"
-            " WHERE r.doc_id = ? ORDER BY r.ordinal, same_lang DESC, t.doc_id",
+            " WHERE r.doc_id = ? ORDER BY r.ordinal, t.doc_id IS NULL, same_lang DESC, t.doc_id",
             [*tparams, doc_id],
         ).fetchall()
         links: list[RelationLink] = []
@@ -70,7 +73,7 @@ class SQLiteRelations:
             "SELECT DISTINCT r.doc_id AS sid, r.ordinal, r.kind, r.sentence, r.scope, s.number, s.title, s.doc_type,"
             " s.issued_date FROM doc_numbers n JOIN relations r ON r.target_key = n.variant"
             f" JOIN documents s ON s.doc_id = r.doc_id WHERE n.doc_id = ? AND r.doc_id <> ? AND {scond}"
-            " ORDER BY s.issued_date, r.doc_id, r.ordinal",
+            " ORDER BY s.issued_date NULLS FIRST, r.doc_id, r.ordinal",
             [doc_id, doc_id, *sparams],
         ).fetchall()
         for r in in_rows:
@@ -117,9 +120,9 @@ class SQLiteRelations:
         scond, sparams = access_sql(flt, "s")
         marks = ",".join("?" * len(kinds))
         rows = self.conn.execute(
-            "SELECT DISTINCT s.doc_id FROM doc_numbers n JOIN relations r ON r.target_key = n.variant"
+            "SELECT DISTINCT s.doc_id, s.issued_date FROM doc_numbers n JOIN relations r ON r.target_key = n.variant"
             f" JOIN documents s ON s.doc_id = r.doc_id WHERE n.doc_id = ? AND r.doc_id <> ? AND r.kind IN ({marks})"
-            f" AND {scond} ORDER BY s.issued_date, s.doc_id",
+            f" AND {scond} ORDER BY s.issued_date NULLS FIRST, s.doc_id",
             [doc_id, doc_id, *kinds, *sparams],
         )
         return [str(r[0]) for r in rows]

@@ -1,0 +1,107 @@
+"""The vector index of the PostgreSQL backend: pgvector HNSW inside the database, filtered in the same SQL.
+
+Nothing is loaded into the process: a search is one SQL statement whose ``WHERE`` is the caller's filter
+(``filter_sql``), so clearance, units and every user filter apply inside the index scan, before the LIMIT.
+``hnsw.iterative_scan = strict_order`` makes pgvector keep scanning the graph while rows are filtered out,
+so a restrictive filter still fills its k (up to ``hnsw.max_scan_tuples``). The HNSW index is over the
+vectors cast to ``halfvec`` (half the size; the stored vectors stay 32-bit) and the k rows it finds are
+scored again in full precision, so scores are those of the exact inner product.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from indexer.config import VectorSettings
+from indexer.storage.contracts import DocumentStore
+from indexer.storage.filters import SearchFilter, filter_sql
+from indexer.storage.postgres_base import MIGRATE_LOCK
+from indexer.storage.records import ChunkHit
+
+if TYPE_CHECKING:
+    from indexer.storage.postgres_store import PostgresStore
+
+logger = logging.getLogger(__name__)
+
+MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
+
+
+class PgVectorIndex:
+    """``VectorIndex`` over the chunks table: HNSW on ``vector::<type>(dimension)``, inner product."""
+
+    def __init__(self, store: PostgresStore, dimension: int, settings: VectorSettings, vector_type: str) -> None:
+        self._store = store
+        self._dimension = int(dimension)
+        self._settings = settings
+        self._type = f"{vector_type}({int(dimension)})"
+        self._kind = (
+            f"pgvector-hnsw({vector_type},M={settings.hnsw_m},efC={settings.hnsw_ef_construction},"
+            f"efS={settings.hnsw_ef_search})"
+        )
+
+    @property
+    def size(self) -> int:
+        return int(self._store.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    def search(self, query: np.ndarray, k: int, flt: SearchFilter) -> list[ChunkHit]:
+        """Top-k (chunk_id, inner product) of the chunks ``flt`` lets through, best first."""
+        if k <= 0:
+            return []
+        q = np.ascontiguousarray(query.reshape(-1), dtype=np.float32)
+        cond, params = filter_sql(flt)
+        order = f"c.vector::{self._type} <#> ?::{self._type}"  # the index expression: the planner uses HNSW
+        sql = (
+            f"SELECT c.chunk_id, (c.vector <#> ?::vector) * -1 FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+            f" WHERE {cond} ORDER BY {order} LIMIT ?"
+        )
+        with self._store.access(flt) as conn:
+            conn.execute(
+                "SELECT set_config('hnsw.ef_search', ?, true), set_config('hnsw.iterative_scan', 'strict_order', true)",
+                (str(min(max(self._settings.hnsw_ef_search, k), MAX_EF_SEARCH)),),
+            )
+            rows = conn.execute(sql, [q, *params, q, k]).fetchall()
+        hits = [ChunkHit(int(r[0]), float(r[1])) for r in rows]
+        hits.sort(key=lambda h: (-h.score, h.chunk_id))  # full-precision scores: order by them
+        return hits
+
+
+class PgVectorSource:
+    """The PostgreSQL ``VectorSource``: the vectors are already in the database; ``current`` only makes sure the
+    HNSW index for this dimension exists (once per process) and binds a ``PgVectorIndex`` to the store."""
+
+    def __init__(self, settings: VectorSettings, vector_type: str) -> None:
+        self.settings = settings
+        self.vector_type = vector_type
+        self._ready: set[int] = set()
+        self._lock = threading.Lock()
+
+    def current(self, generation: int, store: DocumentStore, dimension: int) -> PgVectorIndex:
+        from indexer.storage.postgres_store import PostgresStore
+
+        if not isinstance(store, PostgresStore):
+            raise TypeError("the pgvector index reads a PostgreSQL store")
+        with self._lock:
+            if dimension not in self._ready:
+                self._ensure_index(store, dimension)
+                self._ready.add(dimension)
+        return PgVectorIndex(store, dimension, self.settings, self.vector_type)
+
+    def _ensure_index(self, store: PostgresStore, dimension: int) -> None:
+        vt, s = self.vector_type, self.settings
+        name = f"chunks_hnsw_{vt}_{int(dimension)}"
+        with store.conn.raw.transaction():
+            store.conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
+            if store.conn.execute("SELECT to_regclass(?)", (name,)).fetchone()[0] is None:
+                logger.info("creating HNSW index %s (M=%d, efConstruction=%d)", name, s.hnsw_m, s.hnsw_ef_construction)
+                store.conn.execute(
+                    f"CREATE INDEX {name} ON chunks USING hnsw ((vector::{vt}({int(dimension)})) {vt}_ip_ops)"
+                    f" WITH (m = {int(s.hnsw_m)}, ef_construction = {int(s.hnsw_ef_construction)})"
+                )
