@@ -45,7 +45,7 @@ class PgVectorIndex:
 
     @property
     def size(self) -> int:
-        return int(self._store.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        return int(self._store.conn.scalar("SELECT count(*) FROM chunks"))
 
     @property
     def kind(self) -> str:
@@ -99,7 +99,7 @@ class PgVectorSource:
         name = f"chunks_hnsw_{vt}_{int(dimension)}"
         with store.conn.raw.transaction():
             store.conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
-            if store.conn.execute("SELECT to_regclass(?)", (name,)).fetchone()[0] is None:
+            if store.conn.scalar("SELECT to_regclass(?)", (name,)) is None:
                 logger.info("creating HNSW index %s (M=%d, efConstruction=%d)", name, s.hnsw_m, s.hnsw_ef_construction)
                 store.conn.execute(
                     f"CREATE INDEX {name} ON chunks USING hnsw ((vector::{vt}({int(dimension)})) {vt}_ip_ops)"

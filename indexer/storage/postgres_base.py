@@ -62,6 +62,12 @@ class Connection:
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
         return self.raw.execute(sql.replace("?", "%s") if params else sql, params or None)  # type: ignore[arg-type]
 
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """The first column of the first row (a query that always returns one, e.g. ``count(*)``)."""
+        row = self.execute(sql, params).fetchone()
+        assert row is not None, sql
+        return row[0]
+
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             with self.raw.cursor() as cur:
@@ -76,11 +82,14 @@ def _register_vectors(raw: psycopg.Connection[Any]) -> None:
 
     class ArrayLoader(VectorLoader):
         def load(self, data: Any) -> Any:
-            return np.asarray(super().load(data).to_numpy(), dtype=np.float32)
+            return _array(super().load(data))
 
     class ArrayBinaryLoader(VectorBinaryLoader):
         def load(self, data: Any) -> Any:
-            return np.asarray(super().load(data).to_numpy(), dtype=np.float32)
+            return _array(super().load(data))
+
+    def _array(value: Any) -> Any:
+        return None if value is None else np.asarray(value.to_numpy(), dtype=np.float32)
 
     register_vector(raw)
     info = psycopg.types.TypeInfo.fetch(raw, "vector")

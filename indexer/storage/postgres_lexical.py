@@ -93,7 +93,7 @@ def remove(conn: Connection, doc_id: str, delta: Delta) -> None:
         return
     ids = [int(r[0]) for r in lex]
     level_of = {int(r[0]): int(r[1]) for r in lex}
-    for chunk_id, level, length, exact, folded in lex:
+    for _, level, length, exact, folded in lex:
         delta.levels[(int(level), 0)] -= 1
         delta.levels[(int(level), 1)] -= int(length)
         for f, e in zip(folded.split(), exact.split(), strict=True):

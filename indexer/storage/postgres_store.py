@@ -34,7 +34,21 @@ _CHUNK_COPY = (
     "COPY chunks (chunk_id, doc_id, ordinal, section, pages, char_start, char_end, text, embed_hash, vector, role,"
     " level, unit) FROM STDIN WITH (FORMAT BINARY)"
 )
-_CHUNK_TYPES = ["int8", "text", "int4", "text", "text", "int4", "int4", "text", "text", "vector", "text", "int2", "text"]
+_CHUNK_TYPES = [
+    "int8",
+    "text",
+    "int4",
+    "text",
+    "text",
+    "int4",
+    "int4",
+    "text",
+    "text",
+    "vector",
+    "text",
+    "int2",
+    "text",
+]
 
 
 class PostgresStore(SQLiteReads, SQLiteRelations, PostgresDatabase):  # type: ignore[misc]
@@ -42,6 +56,11 @@ class PostgresStore(SQLiteReads, SQLiteRelations, PostgresDatabase):  # type: ig
 
     def __init__(self, url: str) -> None:
         PostgresDatabase.__init__(self, url)
+
+    @property
+    def conn(self) -> Connection:  # type: ignore[override]
+        """This thread's connection (the mixins' SQL runs through it unchanged)."""
+        return PostgresDatabase.conn.fget(self)  # type: ignore[attr-defined,no-any-return]
 
     # ---- meta -------------------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -65,13 +84,14 @@ class PostgresStore(SQLiteReads, SQLiteRelations, PostgresDatabase):  # type: ig
         from dataclasses import asdict
 
         self.conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('manifest', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta(key, value) VALUES ('manifest', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (json.dumps(asdict(manifest), ensure_ascii=False),),
         )
 
     def size_bytes(self) -> int:
         """The database's size on the server's disk."""
-        return int(self.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+        return int(self.conn.scalar("SELECT pg_database_size(current_database())"))
 
     # ---- writing ----------------------------------------------------------------------------------------
     def documents_under(self, source_root: str) -> dict[str, StoredDocument]:
