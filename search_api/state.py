@@ -123,7 +123,7 @@ class AppState:
             index.refresh()
             self._service = SearchService(index, retriever, self.settings, self.guard, self.audit)
             self._retriever, self._index = retriever, index
-            logger.info("index %s opened: %s", self.settings.index_dir, index.store.stats())
+            logger.info("index %s opened: %s", index.location, index.store.stats())
 
     def try_open(self) -> None:
         """Open the index now if there is one; a missing index is reported by health and answered 503."""

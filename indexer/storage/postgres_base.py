@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 # pg_advisory_xact_lock keys: one writer at a time across every process and machine using the database.
 WRITE_LOCK = 0x7448_4D55  # "tHMU"
 MIGRATE_LOCK = 0x7448_4D56
+SECURITY_LOCK = 0x7448_4D57  # principals and keys
+AUDIT_LOCK = 0x7448_4D58  # the audit chain: its previous hash is read under this lock
 UNIT_SEPARATOR = "\x1f"  # joins unit names in the thammuu.units setting (a character no unit name holds)
 
 
@@ -140,6 +142,9 @@ def access_settings(flt: SearchFilter) -> tuple[str, str, str]:
 class PostgresDatabase:
     """Per-thread connections to one PostgreSQL database, migrated on first open."""
 
+    lock_key: int = WRITE_LOCK
+    """The advisory lock a write transaction holds: one writer per table set, across every replica."""
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._local = threading.local()
@@ -172,10 +177,10 @@ class PostgresDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One write transaction holding the database-wide writer lock (one writer at a time everywhere)."""
+        """One write transaction holding ``lock_key`` (one writer of these tables at a time, everywhere)."""
         conn = self.conn
         with conn.raw.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (self.lock_key,))
             yield conn
 
     @contextmanager

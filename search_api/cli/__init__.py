@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from search_api.cli import draft, evaluate, indexing, models, search, serve, users
+from search_api.cli import common, draft, evaluate, indexing, models, search, serve, users
 from search_api.cli.common import setup_logging
 
 app = typer.Typer(help="Thammuu: semantic search for party-committee documents.", no_args_is_help=True)
@@ -19,8 +19,17 @@ app = typer.Typer(help="Thammuu: semantic search for party-committee documents."
 @app.callback()
 def main_callback(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More logging.")] = False,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage",
+            help="postgresql://user:pass@host:5432/db: use that PostgreSQL database (default THAMMUU_STORAGE__URL;"
+            " unset: the index directory).",
+        ),
+    ] = None,
 ) -> None:
     setup_logging(verbose)
+    common.storage_override = storage
 
 
 for group in (models, indexing, search, evaluate, serve, users, draft):

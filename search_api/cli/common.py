@@ -33,9 +33,17 @@ def setup_logging(verbose: bool = False) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+storage_override: str | None = None
+"""The global ``--storage URL`` option of this invocation (set by the app's callback)."""
+
+
 def settings_for(index: Path | None) -> AppSettings:
-    """Settings from the environment, with the --index option applied."""
+    """Settings from the environment, with the --index and --storage options applied."""
     settings = AppSettings()
+    if storage_override:
+        settings = settings.model_copy(
+            update={"storage": settings.storage.model_copy(update={"url": storage_override})}
+        )
     return settings.model_copy(update={"index_dir": index}) if index else settings
 
 

@@ -80,7 +80,7 @@ def info_cmd(
         fail(exc)
     stats = idx.store.stats()
     info = {
-        "index_dir": str(idx.directory),
+        "index_dir": idx.location,
         **stats,
         "model": idx.manifest.model,
         "dimension": idx.manifest.dimension,

@@ -44,6 +44,6 @@ def health(state: StateDep, principal: OptionalPrincipalDep) -> HealthResponse:
         documents=stats["documents"],
         chunks=stats["chunks"],
         index_type=index.vectors.kind,
-        index_dir=str(index.directory) if admin else None,
+        index_dir=index.location if admin else None,
         generation=index.store.generation() if admin else None,
     )

@@ -85,8 +85,8 @@ def _move_principals(old: sqlite3.Connection, store: PrincipalStore) -> int:
         for k in keys:
             if k["principal"] in names:
                 conn.execute(
-                    "INSERT OR IGNORE INTO api_keys(key_id, principal, key_hash, created_at, revoked_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO api_keys(key_id, principal, key_hash, created_at, revoked_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (k["key_id"], k["principal"], k["key_hash"], k["created_at"], k["revoked_at"]),
                 )
     store.ensure_ids()  # principals from before immutable ids get one
@@ -103,7 +103,13 @@ def _move_audit(old: sqlite3.Connection, audit: AuditLog) -> int:
 
 
 def open_security(settings: AppSettings) -> tuple[PrincipalStore, AuditLog]:
-    """The principal store and audit log for these settings, after moving any security data left in the index."""
+    """The principal store and audit log for these settings, after moving any security data left in the index:
+    in the index's database when it is PostgreSQL (``THAMMUU_STORAGE__URL``), else the SQLite security file."""
+    if settings.storage.is_postgres:
+        from search_api.security.postgres import PgAuditLog, PgPrincipalStore
+
+        url = str(settings.storage.url)
+        return PgPrincipalStore(url), PgAuditLog(url)
     path = security_db_path(settings)
     principals, audit = PrincipalStore(path), AuditLog(path)
     migrate_from_index(settings.index_dir / STORE_NAME, principals, audit)

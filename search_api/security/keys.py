@@ -128,8 +128,10 @@ class PrincipalStore(SQLiteDatabase):
             # A revoked name may be re-added: the row is replaced with a new immutable id (so nothing the old
             # principal owned, such as drafts, is reachable by the new one); its old keys stay revoked.
             conn.execute(
-                "INSERT OR REPLACE INTO principals(name, id, roles, clearance, units, created_at, revoked_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO principals(name, id, roles, clearance, units, created_at, revoked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (name) DO UPDATE SET id = excluded.id,"
+                " roles = excluded.roles, clearance = excluded.clearance, units = excluded.units,"
+                " created_at = excluded.created_at, revoked_at = NULL",
                 (
                     name,
                     principal_id,
