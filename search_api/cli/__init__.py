@@ -1,7 +1,7 @@
 """The ``thammuu`` command: one Typer app, one module per command group, shared helpers in ``common``.
 
 ``indexing`` (index, info, inspect), ``search``, ``evaluate`` (eval), ``models`` (models fetch), ``serve``,
-``users`` (users …, audit …) and ``draft``. The only place that configures CLI logging.
+``users`` (users …, audit …), ``draft`` and ``migrate`` (an embedded index into PostgreSQL). The only place that configures CLI logging.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from search_api.cli import common, draft, evaluate, indexing, models, search, serve, users
+from search_api.cli import common, draft, evaluate, indexing, migrate, models, search, serve, users
 from search_api.cli.common import setup_logging
 
 app = typer.Typer(help="Thammuu: semantic search for party-committee documents.", no_args_is_help=True)
@@ -32,7 +32,7 @@ def main_callback(
     common.storage_override = storage
 
 
-for group in (models, indexing, search, evaluate, serve, users, draft):
+for group in (models, indexing, search, evaluate, serve, users, draft, migrate):
     group.register(app)
 
 
