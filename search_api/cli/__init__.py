@@ -1,7 +1,8 @@
 """The ``thammuu`` command: one Typer app, one module per command group, shared helpers in ``common``.
 
 ``indexing`` (index, info, inspect), ``search``, ``evaluate`` (eval), ``models`` (models fetch), ``serve``,
-``users`` (users …, audit …), ``draft`` and ``migrate`` (an embedded index into PostgreSQL). The only place that configures CLI logging.
+``users`` (users …, audit …), ``draft`` and ``migrate`` (an embedded index into PostgreSQL). The only place
+that configures CLI logging.
 """
 
 from __future__ import annotations
