@@ -22,6 +22,7 @@ from indexer.storage import postgres_lexical as lexical
 from indexer.storage.manifest import Manifest
 from indexer.storage.postgres_base import Connection
 from indexer.storage.postgres_store import _CHUNK_COPY, _CHUNK_TYPES, PostgresStore
+from indexer.storage.sqlite_store import SQLiteStore
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ def copy_index(source: Path, store: PostgresStore, *, batch: int = 100) -> CopyR
         store.save_manifest(manifest)
     else:
         target.check_compatible(manifest.model, manifest.dimension)
+    SQLiteStore(source / "store.sqlite").close()  # an older store is brought to the current schema first
     src = sqlite3.connect(f"file:{source / 'store.sqlite'}?mode=ro", uri=True)
     try:
         have = {r[0]: r[1] for r in store.conn.execute("SELECT doc_id, content_hash FROM documents")}
