@@ -69,3 +69,24 @@ def test_audit_chain_and_append_only(pg_url: str) -> None:
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 raw.execute(sql)
     audit.close()
+
+
+def test_a_lost_server_is_a_503_error_and_the_store_reconnects(pg_url: str, tmp_path: Path) -> None:
+    from indexer.errors import StorageUnavailable
+    from indexer.storage.filters import SearchFilter
+    from indexer.storage.postgres_store import PostgresStore
+
+    store = PostgresStore(pg_url)
+    assert store.stats() == {"documents": 0, "chunks": 0}
+    with psycopg.connect(pg_url, autocommit=True) as admin:  # the server drops the store's connection
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with pytest.raises(StorageUnavailable) as lost:
+        store.document("d1", SearchFilter())
+    assert lost.value.status == 503
+    assert store.stats() == {"documents": 0, "chunks": 0}  # the next call reconnects
+    store.close()
+    with pytest.raises(StorageUnavailable):
+        PostgresStore(f"postgresql://postgres@/none?host={tmp_path}")  # no server there

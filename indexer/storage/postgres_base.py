@@ -55,6 +55,17 @@ def _row_factory(cursor: psycopg.Cursor[Any]) -> Any:
     return make
 
 
+@contextmanager
+def unavailable_as_error() -> Iterator[None]:
+    """Turn a lost or refused connection into ``StorageUnavailable`` (503 at the API, never a 500); the broken
+    connection is closed by psycopg, so the next use of the store reconnects."""
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        logger.warning("PostgreSQL unavailable: %s", exc)
+        raise StorageUnavailable(f"the PostgreSQL store is unavailable: {exc}".strip()) from exc
+
+
 class Connection:
     """A psycopg connection that takes SQLite-style ``?`` marks (the shared SQL holds no literal ``?`` or ``%``)."""
 
@@ -62,7 +73,8 @@ class Connection:
         self.raw = raw
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
-        return self.raw.execute(sql.replace("?", "%s") if params else sql, params or None)  # type: ignore[arg-type]
+        with unavailable_as_error():
+            return self.raw.execute(sql.replace("?", "%s") if params else sql, params or None)  # type: ignore[arg-type]
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         """The first column of the first row (a query that always returns one, e.g. ``count(*)``)."""
@@ -72,7 +84,7 @@ class Connection:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            with self.raw.cursor() as cur:
+            with unavailable_as_error(), self.raw.cursor() as cur:
                 cur.executemany(sql.replace("?", "%s"), rows)
 
 
@@ -161,9 +173,10 @@ class PostgresDatabase:
     @property
     def conn(self) -> Connection:
         conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is None or conn.raw.closed:
+        if conn is None or conn.raw.closed or conn.raw.broken:
             raw = self._connect()
-            _register_vectors(raw)
+            with unavailable_as_error():
+                _register_vectors(raw)
             conn = Connection(raw)
             self._local.conn = conn
         return conn
@@ -179,7 +192,7 @@ class PostgresDatabase:
     def transaction(self) -> Iterator[Connection]:
         """One write transaction holding ``lock_key`` (one writer of these tables at a time, everywhere)."""
         conn = self.conn
-        with conn.raw.transaction():
+        with unavailable_as_error(), conn.raw.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(?)", (self.lock_key,))
             yield conn
 
@@ -191,7 +204,7 @@ class PostgresDatabase:
         if flt is None:
             yield conn
             return
-        with conn.raw.transaction():
+        with unavailable_as_error(), conn.raw.transaction():
             conn.execute(
                 "SELECT set_config('thammuu.max_level', ?, true), set_config('thammuu.units', ?, true),"
                 " set_config('thammuu.unitless', ?, true)",
