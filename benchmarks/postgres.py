@@ -261,6 +261,9 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"| store build s (write_documents + vector index, batches of {b['batch']}) | {b['sqlite_s']:.1f} |"
         f" {b['postgres_s']:.1f} | {b['postgres_s'] / b['sqlite_s']:.2f} |",
         f"| `thammuu migrate` of the index s | — | {b['migrate_s']:.1f} | |",
+        f"| size on disk MB (index directory / database) | {result['size_bytes']['sqlite'] / 1e6:.0f} |"
+        f" {result['size_bytes']['postgres'] / 1e6:.0f} |"
+        f" {result['size_bytes']['postgres'] / result['size_bytes']['sqlite']:.2f} |",
         "",
         "Search API (`POST /api/v1/search`, k=10, real `thammuu serve` processes, model embedding each query):",
         "",
@@ -338,7 +341,9 @@ def main(argv: list[str] | None = None) -> int:
             idx = Index.open(pg_settings)
             pg_index = idx.vectors.kind
             stats = idx.store.stats()
+            pg_bytes = idx.size_on_disk()
             idx.close()
+            sqlite_bytes = sum(p.stat().st_size for p in embedded.iterdir() if p.is_file())
         finally:
             if server is not None:
                 server.cleanup()
@@ -350,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         "pg_index": pg_index,
         "documents": stats["documents"],
         "chunks": stats["chunks"],
+        "size_bytes": {"sqlite": sqlite_bytes, "postgres": pg_bytes},
         "quality": {"queries": n_queries, "same_top10": same, "sqlite": q_sqlite, "postgres": q_pg},
         "build": {
             "batch": args.batch,

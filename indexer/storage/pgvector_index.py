@@ -3,9 +3,9 @@
 Nothing is loaded into the process: a search is one SQL statement whose ``WHERE`` is the caller's filter
 (``filter_sql``), so clearance, units and every user filter apply inside the index scan, before the LIMIT.
 ``hnsw.iterative_scan = strict_order`` makes pgvector keep scanning the graph while rows are filtered out,
-so a restrictive filter still fills its k (up to ``hnsw.max_scan_tuples``). The HNSW index is over the
-vectors cast to ``halfvec`` (half the size; the stored vectors stay 32-bit) and the k rows it finds are
-scored again in full precision, so scores are those of the exact inner product.
+so a restrictive filter still fills its k (up to ``hnsw.max_scan_tuples``). The HNSW index is over a
+stored ``halfvec`` copy of the vectors (generated from them; the vectors themselves stay 32-bit) and the k rows
+it finds are scored again in full precision, so scores are those of the exact inner product.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ logger = logging.getLogger(__name__)
 MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
 
 
+def index_column(vector_type: str, dimension: int) -> str:
+    """The stored, generated column the HNSW index is built on (``vector`` cast to the index type)."""
+    return f"vector_{vector_type}_{int(dimension)}"
+
+
 class PgVectorIndex:
     """``VectorIndex`` over the chunks table: HNSW on ``vector::<type>(dimension)``, inner product."""
 
@@ -38,6 +43,7 @@ class PgVectorIndex:
         self._dimension = int(dimension)
         self._settings = settings
         self._type = f"{vector_type}({int(dimension)})"
+        self._column = index_column(vector_type, dimension)
         self._kind = (
             f"pgvector-hnsw({vector_type},M={settings.hnsw_m},efC={settings.hnsw_ef_construction},"
             f"efS={settings.hnsw_ef_search})"
@@ -57,7 +63,7 @@ class PgVectorIndex:
             return []
         q = np.ascontiguousarray(query.reshape(-1), dtype=np.float32)
         cond, params = filter_sql(flt)
-        order = f"c.vector::{self._type} <#> ?::{self._type}"  # the index expression: the planner uses HNSW
+        order = f"c.{self._column} <#> ?::{self._type}"  # the indexed column: the planner may use HNSW
         sql = (
             f"SELECT c.chunk_id, (c.vector <#> ?::vector) * -1 FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
             f" WHERE {cond} ORDER BY {order} LIMIT ?"
@@ -95,13 +101,27 @@ class PgVectorSource:
         return PgVectorIndex(store, dimension, self.settings, self.vector_type)
 
     def _ensure_index(self, store: PostgresStore, dimension: int) -> None:
-        vt, s = self.vector_type, self.settings
-        name = f"chunks_hnsw_{vt}_{int(dimension)}"
-        with store.conn.raw.transaction():
-            store.conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
-            if store.conn.scalar("SELECT to_regclass(?)", (name,)) is None:
+        """The generated column and its HNSW index for this dimension, created once (the dimension is known only
+        from the model, so this is not a numbered migration). A stored column rather than an index on a cast:
+        an exact scan (which the planner picks for small tables) then computes no cast per row."""
+        vt, s, dim = self.vector_type, self.settings, int(dimension)
+        column, name = index_column(vt, dim), f"chunks_hnsw_{vt}_{dim}"
+        conn = store.conn
+        with conn.raw.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
+            has_column = conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = 'chunks' AND column_name = ?",
+                (column,),
+            ).fetchone()
+            if has_column is None:
+                conn.execute(
+                    f"ALTER TABLE chunks ADD COLUMN {column} {vt}({dim})"
+                    f" GENERATED ALWAYS AS (vector::{vt}({dim})) STORED"
+                )
+            if conn.scalar("SELECT to_regclass(?)", (name,)) is None:
                 logger.info("creating HNSW index %s (M=%d, efConstruction=%d)", name, s.hnsw_m, s.hnsw_ef_construction)
-                store.conn.execute(
-                    f"CREATE INDEX {name} ON chunks USING hnsw ((vector::{vt}({int(dimension)})) {vt}_ip_ops)"
+                conn.execute(
+                    f"CREATE INDEX {name} ON chunks USING hnsw ({column} {vt}_ip_ops)"
                     f" WITH (m = {int(s.hnsw_m)}, ef_construction = {int(s.hnsw_ef_construction)})"
                 )

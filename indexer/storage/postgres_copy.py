@@ -84,6 +84,9 @@ def copy_index(source: Path, store: PostgresStore, *, batch: int = 100) -> CopyR
             logger.info("copied %d/%d documents", min(i + batch, len(todo)), len(todo))
     finally:
         src.close()
+    if todo:  # statistics and the visibility map for the planner after a bulk load (autovacuum would, later)
+        store.conn.execute("VACUUM (ANALYZE) lex_postings")
+        store.conn.execute("ANALYZE")
     return CopyReport(len(todo) - replaced, replaced, skipped, chunks)
 
 

@@ -53,9 +53,9 @@ class Delta:
 
 def add(
     conn: Connection, rows: list[tuple[int, int, str, str]], unit: str | None, delta: Delta
-) -> list[tuple[str, int, int, int]]:
+) -> list[tuple[str, int, int, int, int]]:
     """Index passages (chunk_id, level, exact, folded); returns their postings for COPY, counts statistics."""
-    postings: list[tuple[str, int, int, int]] = []
+    postings: list[tuple[str, int, int, int, int]] = []
     lex_rows = []
     for chunk_id, level, exact, folded in rows:
         exact_tokens, folded_tokens = fts_tokens(exact), fts_tokens(folded)
@@ -63,7 +63,7 @@ def add(
         lex_rows.append((chunk_id, level, length, exact, folded))
         for field, tokens in ((EXACT, exact_tokens), (FOLDED, folded_tokens)):
             for term, tf in _terms(tokens).items():
-                postings.append((term, field, chunk_id, tf))
+                postings.append((term, field, chunk_id, tf, length))
                 delta.df[(term, field, level)] += 1
         delta.levels[(level, 0)] += 1
         delta.levels[(level, 1)] += length
@@ -73,7 +73,7 @@ def add(
         with cur.copy("COPY lex_chunks (chunk_id, level, length, exact, folded) FROM STDIN") as copy:
             for r in lex_rows:
                 copy.write_row(r)
-        with cur.copy("COPY lex_postings (term, field, chunk_id, tf) FROM STDIN") as copy:
+        with cur.copy("COPY lex_postings (term, field, chunk_id, tf, dl) FROM STDIN") as copy:
             for p in postings:
                 copy.write_row(p)
     return postings
@@ -166,13 +166,14 @@ def search(
         " / (COALESCE(sum(f.df), 0) + 0.5)), 1e-6) AS idf, st.avgdl FROM q CROSS JOIN st"
         " LEFT JOIN lex_df f ON f.term = q.term AND f.field = q.field AND f.level <= ?"
         " GROUP BY q.field, q.term, st.n, st.avgdl),"
+        # Scores from the postings alone (their dl is the passage length), then the filter on the distinct
+        # passages, then the top k: the filter still applies before the LIMIT.
         " hits AS (SELECT p.chunk_id, sum(w.idf * (p.tf * (CASE p.field WHEN 0 THEN ?::float8 ELSE ?::float8 END)"
         " * (1 + ?::float8)) / (p.tf * (CASE p.field WHEN 0 THEN ?::float8 ELSE ?::float8 END)"
-        " + ?::float8 * (1 - ?::float8 + ?::float8 * l.length / w.avgdl))) AS s"
-        " FROM w JOIN lex_postings p ON p.term = w.term AND p.field = w.field"
-        " JOIN lex_chunks l ON l.chunk_id = p.chunk_id JOIN chunks c ON c.chunk_id = p.chunk_id"
-        f" JOIN documents d ON d.doc_id = c.doc_id WHERE {cond} GROUP BY p.chunk_id)"
-        " SELECT chunk_id, s FROM hits ORDER BY s DESC, chunk_id LIMIT ?"
+        " + ?::float8 * (1 - ?::float8 + ?::float8 * p.dl / w.avgdl))) AS s"
+        " FROM w JOIN lex_postings p ON p.term = w.term AND p.field = w.field GROUP BY p.chunk_id)"
+        " SELECT h.chunk_id, h.s FROM hits h JOIN chunks c ON c.chunk_id = h.chunk_id"
+        f" JOIN documents d ON d.doc_id = c.doc_id WHERE {cond} ORDER BY h.s DESC, h.chunk_id LIMIT ?"
     )
     we, wf = float(weights[0]), float(weights[1])
     args: list[Any] = [[t[0] for t in terms], [t[1] for t in terms], max_level, max_level]
