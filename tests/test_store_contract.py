@@ -1,8 +1,9 @@
 """The contract every storage backend passes (the mixin pattern of Haystack's ``testing/document_store.py``).
 
-Each class tests one part of ``indexer.storage.contracts`` through the ``backend`` fixture; a new backend joins
-by adding one parametrisation to that fixture (PostgreSQL: ``pytest.param("postgres", marks=pytest.mark.postgres)``
-and its branch in ``open_backend``). No model: vectors are constructed, one direction per topic.
+Each class tests one part of ``indexer.storage.contracts`` through the ``backend`` fixture; a backend joins by
+adding one parametrisation to that fixture and its branch in ``open_backend``: SQLite + faiss, and PostgreSQL +
+pgvector (``postgres`` marker; a fresh database on the session's server from ``tests/postgres_fixture.py``).
+No model: vectors are constructed, one direction per topic.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The contracts of a storage backend: a document store, a lexical index and a vector index.
 
-A backend (SQLite + faiss today; PostgreSQL next) implements these and joins in one place,
+A backend (SQLite + faiss; PostgreSQL + pgvector) implements these and joins in one place,
 ``indexer.storage.backends.open_backend``. Everything above storage (retrieval, services, security, the CLI)
-talks to these Protocols only; ``tests/contracts/`` is the suite every backend must pass.
+talks to these Protocols only; ``tests/test_store_contract.py`` is the suite every backend must pass.
 
 Guarantees every backend gives, whatever it is built on:
 
@@ -178,7 +178,7 @@ class LexicalIndex(Protocol):
 
 @runtime_checkable
 class Store(DocumentStore, LexicalIndex, Protocol):
-    """A document store that is also its own lexical index (SQLite with FTS5; PostgreSQL with its text search)."""
+    """A document store that is also its own lexical index (SQLite with FTS5; PostgreSQL with BM25 over postings)."""
 
 
 @runtime_checkable
