@@ -145,6 +145,13 @@ class StorageSettings(BaseModel):
         " stored vectors stay 32-bit).",
     )
 
+    vector_scan: Literal["hnsw", "exact", "planner"] = Field(
+        "hnsw",
+        description="PostgreSQL: how vector searches scan: through the HNSW index (filtered rows skipped while the"
+        " graph is walked, until k are found), exactly (every allowed vector), or as the planner estimates. A"
+        " search restricted to named documents is always exact.",
+    )
+
     @property
     def is_postgres(self) -> bool:
         """True when the URL names a PostgreSQL server."""

@@ -80,7 +80,7 @@ def _open_postgres(settings: Settings) -> Backend:
     store = PostgresStore(url)
     return Backend(
         store,
-        PgVectorSource(settings.vectors, settings.storage.vector_type),
+        PgVectorSource(settings.vectors, settings.storage.vector_type, settings.storage.vector_scan),
         redact_url(url),
         store.load_manifest,
         store.save_manifest,

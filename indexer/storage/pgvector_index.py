@@ -2,8 +2,9 @@
 
 Nothing is loaded into the process: a search is one SQL statement whose ``WHERE`` is the caller's filter
 (``filter_sql``), so clearance, units and every user filter apply inside the index scan, before the LIMIT.
-``hnsw.iterative_scan = strict_order`` makes pgvector keep scanning the graph while rows are filtered out,
-so a restrictive filter still fills its k (up to ``hnsw.max_scan_tuples``). The HNSW index is over a
+``hnsw.iterative_scan = strict_order`` makes pgvector keep walking the graph while rows are filtered out, so a
+restrictive filter still fills its k (``hnsw.max_scan_tuples`` is lifted for that). By default the statement
+uses the HNSW index even where the planner would scan every row (``storage.vector_scan``). The HNSW index is over a
 stored ``halfvec`` copy of the vectors (generated from them; the vectors themselves stay 32-bit) and the k rows
 it finds are scored again in full precision, so scores are those of the exact inner product.
 """
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
+# A filtered walk may visit the whole graph rather than stop early (pgvector's default stops at 20,000 tuples,
+# which could return fewer than k of the rows a restrictive filter allows): slower then, never incomplete.
+MAX_SCAN_TUPLES = 2**31 - 1
 
 
 def index_column(vector_type: str, dimension: int) -> str:
@@ -38,8 +42,11 @@ def index_column(vector_type: str, dimension: int) -> str:
 class PgVectorIndex:
     """``VectorIndex`` over the chunks table: HNSW on ``vector::<type>(dimension)``, inner product."""
 
-    def __init__(self, store: PostgresStore, dimension: int, settings: VectorSettings, vector_type: str) -> None:
+    def __init__(
+        self, store: PostgresStore, dimension: int, settings: VectorSettings, vector_type: str, scan: str = "hnsw"
+    ) -> None:
         self._store = store
+        self._scan = scan
         self._dimension = int(dimension)
         self._settings = settings
         self._type = f"{vector_type}({int(dimension)})"
@@ -68,11 +75,17 @@ class PgVectorIndex:
             f"SELECT c.chunk_id, (c.vector <#> ?::vector) * -1 FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
             f" WHERE {cond} ORDER BY {order} LIMIT ?"
         )
+        scan = "exact" if flt.doc_ids else self._scan  # a few named documents: nothing to gain from a graph
         with self._store.access(flt) as conn:
             conn.execute(
-                "SELECT set_config('hnsw.ef_search', ?, true), set_config('hnsw.iterative_scan', 'strict_order', true)",
-                (str(min(max(self._settings.hnsw_ef_search, k), MAX_EF_SEARCH)),),
+                "SELECT set_config('hnsw.ef_search', ?, true), set_config('hnsw.iterative_scan', 'strict_order', true),"
+                " set_config('hnsw.max_scan_tuples', ?, true)",
+                (str(min(max(self._settings.hnsw_ef_search, k), MAX_EF_SEARCH)), str(MAX_SCAN_TUPLES)),
             )
+            if scan == "hnsw":  # the planner would pick an exact scan for k of 100 and more on small tables
+                conn.execute("SELECT set_config('enable_seqscan', 'off', true)")
+            elif scan == "exact":
+                conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
             rows = conn.execute(sql, [q, *params, q, k]).fetchall()
         hits = [ChunkHit(int(r[0]), float(r[1])) for r in rows]
         hits.sort(key=lambda h: (-h.score, h.chunk_id))  # full-precision scores: order by them
@@ -83,9 +96,10 @@ class PgVectorSource:
     """The PostgreSQL ``VectorSource``: the vectors are already in the database; ``current`` only makes sure the
     HNSW index for this dimension exists (once per process) and binds a ``PgVectorIndex`` to the store."""
 
-    def __init__(self, settings: VectorSettings, vector_type: str) -> None:
+    def __init__(self, settings: VectorSettings, vector_type: str, scan: str = "hnsw") -> None:
         self.settings = settings
         self.vector_type = vector_type
+        self.scan = scan
         self._ready: set[int] = set()
         self._lock = threading.Lock()
 
@@ -98,7 +112,7 @@ class PgVectorSource:
             if dimension not in self._ready:
                 self._ensure_index(store, dimension)
                 self._ready.add(dimension)
-        return PgVectorIndex(store, dimension, self.settings, self.vector_type)
+        return PgVectorIndex(store, dimension, self.settings, self.vector_type, self.scan)
 
     def _ensure_index(self, store: PostgresStore, dimension: int) -> None:
         """The generated column and its HNSW index for this dimension, created once (the dimension is known only
