@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from indexer.models import Classification
+from indexer.models import Chunk, Classification, Document
 from indexer.storage import postgres_lexical as lexical
 from indexer.storage.contracts import Vocab, WriteItem
 from indexer.storage.filters import SearchFilter, filter_sql
@@ -127,7 +127,18 @@ class PostgresStore(SQLiteReads, SQLiteRelations, PostgresDatabase):  # type: ig
             lexical.apply(conn, delta)
             conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
 
-    def _insert(self, conn: Connection, doc, root, chunks, hashes, vectors, now: str, delta: lexical.Delta) -> None:  # type: ignore[no-untyped-def]
+    def _insert(
+        self,
+        conn: Connection,
+        doc: Document,
+        root: str,
+        chunks: Sequence[Chunk],
+        hashes: Sequence[str],
+        vectors: np.ndarray,
+        now: str,
+        delta: lexical.Delta,
+    ) -> None:
+        """One document's rows; its chunk ids are drawn from the sequence first so that COPY can write them."""
         ident = doc.identity
         conn.execute(
             "INSERT INTO documents(doc_id, source, source_root, content_hash, number, doc_type, issuer, place,"
