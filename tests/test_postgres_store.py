@@ -79,3 +79,44 @@ def test_concurrent_writers_serialise_and_count_every_commit(pg_url: str) -> Non
     assert len(hits) == 80 and len({round(s, 9) for _, s in hits}) <= 4  # the same statistics for every passage
     for s in stores:
         s.close()
+
+
+def test_an_ordinary_role_owning_its_database_runs_everything_under_the_policies(pg_server: str) -> None:
+    """The deployment's setup: the application connects as a non-superuser owning the database (the extension
+    made by the superuser), so migrations run as it and the row-level policies apply to every read it makes."""
+    import psycopg
+
+    from tests.postgres_fixture import TEMPLATE, database_url
+
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'thammuu_app'").fetchone() is None:
+            admin.execute("CREATE ROLE thammuu_app LOGIN NOSUPERUSER NOBYPASSRLS")
+        admin.execute("DROP DATABASE IF EXISTS app_owned WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE app_owned TEMPLATE {TEMPLATE} OWNER thammuu_app")
+    url = database_url(pg_server, "app_owned").replace("postgres:@", "thammuu_app:@", 1)
+    store = PostgresStore(url)
+    public = set(range(0, 40, 2))
+    store.write_documents(_items(40, 3, "d", public))
+    with psycopg.connect(url) as raw:  # the policies, not only the WHERE: a bare read as the app's role
+        raw.execute("SELECT set_config('thammuu.max_level', '0', true)")
+        assert raw.execute("SELECT count(*) FROM documents").fetchone() == (len(public),)
+        assert raw.execute("SELECT count(*) FROM chunks").fetchone() == (len(public),)
+    unclassified = SearchFilter(max_classification=Classification.UNCLASSIFIED)
+    assert store.stats(unclassified) == {"documents": 20, "chunks": 20} and store.stats() == {
+        "documents": 40,
+        "chunks": 40,
+    }
+    assert len(store.lexical_search(["chủ", "đề"], unclassified, 100)) == 20
+    from indexer.config import VectorSettings
+    from indexer.storage.pgvector_index import PgVectorSource
+
+    index = PgVectorSource(VectorSettings(), "halfvec").current(store.generation(), store, DIM)
+    query = np.ones(DIM, dtype=np.float32) / 4
+    assert {store.document(str(r.doc_id), unclassified) is not None for r in
+            store.chunks([c for c, _ in index.search(query, 40, unclassified)]).values()} == {True}  # fmt: skip
+    assert len(index.search(query, 40, unclassified)) == 20
+    store.delete_documents(["d0", "d1"])
+    assert store.stats() == {"documents": 38, "chunks": 38}
+    store.close()
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute("DROP DATABASE app_owned WITH (FORCE)")

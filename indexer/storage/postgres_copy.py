@@ -21,7 +21,7 @@ import numpy as np
 from indexer.storage import postgres_lexical as lexical
 from indexer.storage.manifest import Manifest
 from indexer.storage.postgres_base import Connection
-from indexer.storage.postgres_store import _CHUNK_COPY, _CHUNK_TYPES, PostgresStore
+from indexer.storage.postgres_store import INSERT_CHUNK, PostgresStore
 from indexer.storage.sqlite_store import SQLiteStore
 
 logger = logging.getLogger(__name__)
@@ -113,11 +113,14 @@ def _copy_document(src: sqlite3.Connection, conn: Connection, doc_id: str, delta
     ids = _chunk_ids(conn, [int(r[0]) for r in rows])
     unit = doc[12]
     level = int(doc[11])
-    with conn.raw.cursor() as cur, cur.copy(_CHUNK_COPY) as copy:
-        copy.set_types(_CHUNK_TYPES)
-        for chunk_id, r in zip(ids, rows, strict=True):
-            vector = np.frombuffer(r[8], dtype=np.float32)
-            copy.write_row((chunk_id, doc_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], vector, r[9], level, unit))
+    conn.executemany(
+        INSERT_CHUNK,
+        [
+            (cid, doc_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], np.frombuffer(r[8], dtype=np.float32), r[9], level,
+             unit)
+            for cid, r in zip(ids, rows, strict=True)
+        ],
+    )  # fmt: skip
     lexical.add(conn, [(cid, int(r[10]), r[11], r[12]) for cid, r in zip(ids, rows, strict=True)], unit, delta)
     return len(rows)
 

@@ -30,25 +30,12 @@ from indexer.storage.sqlite_store import lexical_columns
 
 logger = logging.getLogger(__name__)
 
-_CHUNK_COPY = (
-    "COPY chunks (chunk_id, doc_id, ordinal, section, pages, char_start, char_end, text, embed_hash, vector, role,"
-    " level, unit) FROM STDIN WITH (FORMAT BINARY)"
+# INSERT, not COPY: PostgreSQL refuses COPY FROM into a table with row-level security for an ordinary role (the
+# deployment's), and psycopg pipelines executemany, so the rows still go in one round trip per batch.
+INSERT_CHUNK = (
+    "INSERT INTO chunks (chunk_id, doc_id, ordinal, section, pages, char_start, char_end, text, embed_hash, vector,"
+    " role, level, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_CHUNK_TYPES = [
-    "int8",
-    "text",
-    "int4",
-    "text",
-    "text",
-    "int4",
-    "int4",
-    "text",
-    "text",
-    "vector",
-    "text",
-    "int2",
-    "text",
-]
 
 
 class PostgresStore(SQLiteReads, SQLiteRelations, PostgresDatabase):  # type: ignore[misc]
@@ -175,13 +162,14 @@ class PostgresStore(SQLiteReads, SQLiteRelations, PostgresDatabase):  # type: ig
             )
         ]
         level = int(ident.classification)
-        with conn.raw.cursor() as cur, cur.copy(_CHUNK_COPY) as copy:
-            copy.set_types(_CHUNK_TYPES)
-            for chunk_id, chunk, h, vec in zip(ids, chunks, hashes, vectors, strict=True):
-                copy.write_row(
-                    (chunk_id, doc.doc_id, chunk.ordinal, chunk.section, json.dumps(chunk.pages), chunk.char_start,
-                     chunk.char_end, chunk.text, h, np.asarray(vec, dtype=np.float32), chunk.role, level, ident.unit)
-                )  # fmt: skip
+        conn.executemany(
+            INSERT_CHUNK,
+            [
+                (chunk_id, doc.doc_id, chunk.ordinal, chunk.section, json.dumps(chunk.pages), chunk.char_start,
+                 chunk.char_end, chunk.text, h, np.asarray(vec, dtype=np.float32), chunk.role, level, ident.unit)
+                for chunk_id, chunk, h, vec in zip(ids, chunks, hashes, vectors, strict=True)
+            ],
+        )  # fmt: skip
         rows = []
         for chunk_id, chunk in zip(ids, chunks, strict=True):
             exact, folded = lexical_columns(f"{ident.number or ''} {chunk.section} {chunk.text}")
