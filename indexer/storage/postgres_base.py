@@ -165,7 +165,15 @@ class PostgresDatabase:
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
-            raw = psycopg.connect(self.url, autocommit=True, row_factory=_row_factory)  # type: ignore[arg-type]
+            # No server-side prepared statements: after five runs psycopg would prepare a statement and the
+            # server may then keep a generic plan, which with the row-level policies made BM25 queries 6x slower
+            # (182 vs 31 ms on ALQAC); custom plans cost a little planning each time.
+            raw = psycopg.connect(
+                self.url,
+                autocommit=True,
+                row_factory=_row_factory,  # type: ignore[arg-type]
+                prepare_threshold=None,
+            )
         except psycopg.OperationalError as exc:
             raise StorageUnavailable(f"cannot connect to the PostgreSQL store: {exc}".strip()) from exc
         return raw
