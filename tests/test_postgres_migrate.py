@@ -125,3 +125,22 @@ def test_migrate_copies_everything_once_without_embedding(  # type: ignore[no-un
     )
     for store in (src, dst, principals, audit):
         store.close()
+
+
+def test_the_benchmark_rebuilds_both_backends_from_stored_records(tmp_path: Path, pg_url: str, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """``benchmarks.postgres`` times store builds from an index's own records: they must give equal stores."""
+    from benchmarks.postgres import build_postgres, build_sqlite, with_storage, write_items
+
+    settings = _index(tmp_path, fake_embedder)
+    items = write_items(settings.index_dir)
+    assert len(items) == len(DOCS) and all(len(i[2]) == len(i[4]) > 0 for i in items)
+    assert build_sqlite(items, settings, tmp_path / "rebuilt", 2) > 0
+    assert build_postgres(items, with_storage(settings, pg_url, tmp_path / "unused"), 2) > 0
+    rebuilt, pg = SQLiteStore(tmp_path / "rebuilt" / "store.sqlite"), PostgresStore(pg_url)
+    assert rebuilt.stats() == pg.stats() == SQLiteStore(settings.index_dir / "store.sqlite").stats()
+    for query in QUERIES:
+        want = rebuilt.lexical_search(tokenize(query), SearchFilter(), 10)
+        got = pg.lexical_search(tokenize(query), SearchFilter(), 10)
+        assert np.allclose([s for _, s in got], [s for _, s in want], rtol=1e-6), query
+    rebuilt.close()
+    pg.close()
