@@ -126,3 +126,29 @@ def test_two_replicas_over_one_database(pg_settings: Settings, tmp_path: Path, e
         _wait_found(two, "macca2laichau", "78-NQ/TU")
         audit = two.get("/api/v1/audit", params={"limit": 500}).json()
         assert {r["endpoint"] for r in audit["rows"]} >= {"index", "search"}  # one shared audit log
+
+
+@pytest.mark.slow
+def test_thammuu_index_into_postgres_answers_as_the_embedded_index(  # type: ignore[no-untyped-def]
+    corpus_index: Settings, pg_url: str, tmp_path: Path, embedder, cli
+) -> None:
+    """`thammuu index corpus/` with the setting (the real pipeline and model writing into PostgreSQL): the same
+    documents, relations and top documents as the session's embedded index of the same corpus."""
+    from conftest import CORPUS
+
+    result = cli("--storage", pg_url, "index", str(CORPUS))
+    assert result.exit_code == 0, result.output
+    storage = corpus_index.storage.model_copy(update={"url": pg_url})
+    pg_settings = corpus_index.model_copy(update={"index_dir": tmp_path / "replica", "storage": storage})
+    every = SearchFilter()
+    sqlite_idx, pg_idx = Index.open(corpus_index), Index.open(pg_settings)
+    assert pg_idx.store.stats() == sqlite_idx.store.stats()
+    for doc_id in sqlite_idx.store.doc_ids_matching(every):
+        assert [(r.kind, r.doc_id) for r in pg_idx.store.relations_of(doc_id, every)] == [
+            (r.kind, r.doc_id) for r in sqlite_idx.store.relations_of(doc_id, every)
+        ]
+    sqlite_idx.close()
+    pg_idx.close()
+    with _client(corpus_index, embedder) as sqlite_app, _client(pg_settings, embedder) as pg_app:
+        for query in QUERIES:
+            assert _top(pg_app, query) == _top(sqlite_app, query), query
