@@ -212,3 +212,13 @@ class VectorSource(Protocol):
         one when it is that generation, otherwise rebuilt from ``store.all_vectors()`` (and saved when the backend
         can)."""
         ...
+
+
+@runtime_checkable
+class SavesVectors(Protocol):
+    """A ``VectorSource`` that keeps its index in memory and saves it when asked (optional: a backend whose
+    vectors live in its database has nothing to save)."""
+
+    def save_vectors(self, store: DocumentStore) -> None:
+        """Persist the in-memory vector index (after a write run), so the next reader starts from it."""
+        ...
