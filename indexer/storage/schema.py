@@ -83,9 +83,7 @@ CREATE TABLE IF NOT EXISTS vector_log (
 );
 CREATE INDEX IF NOT EXISTS vector_log_generation ON vector_log(generation);
 """
-FLOOR_SQL = (
-    "INSERT OR IGNORE INTO meta(key, value) SELECT 'vector_log_floor', value FROM meta WHERE key = 'generation'"
-)
+FLOOR_SQL = "INSERT OR IGNORE INTO meta(key, value) SELECT 'vector_log_floor', value FROM meta WHERE key = 'generation'"
 _V3_COLUMNS = {
     "documents": ("effective_date TEXT", "expiry_date TEXT", "dates TEXT NOT NULL DEFAULT '{}'"),
     "chunks": ("role TEXT NOT NULL DEFAULT ''",),
