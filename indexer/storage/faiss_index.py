@@ -122,6 +122,11 @@ class FaissIndex:
         self._rows = rows
 
     @property
+    def raw(self) -> Any:
+        """The faiss index itself (benchmarks compare search paths on it)."""
+        return self._index
+
+    @property
     def settings(self) -> VectorSettings:
         """The layout settings it was built or loaded with (thresholds of the search methods)."""
         return self._settings
