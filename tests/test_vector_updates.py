@@ -217,3 +217,32 @@ def test_bitmap_cache_is_per_access_key_and_cleared_by_commits(pair) -> None:  #
     after = vectors.access.bitmap((1, ("Ban A", "Ban B"), True))
     assert after[0] is not first[0]
     assert set(ids_of(after[0]).tolist()) == set(reader.allowed_chunk_ids(flt).tolist())
+
+
+def test_a_writer_that_keeps_no_log_forces_a_reload_not_a_miss(pair, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """An older version committing without the log (mixed versions on one index) must not go unnoticed."""
+    from indexer.storage import sqlite_store
+
+    writer, reader, source = pair
+    rng = np.random.default_rng(8)
+    write(writer, random_docs(rng, 10))
+    vectors = current(reader, source)
+    before = vectors.size
+    with monkeypatch.context() as m:  # the old write path: generation bumped, nothing logged
+        m.setattr(sqlite_store, "log_added", lambda *a: None)
+        m.setattr(sqlite_store, "log_removed", lambda *a: None)
+        m.setattr(
+            sqlite_store,
+            "next_generation",
+            lambda conn: int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]) + 1,
+        )
+        write(writer, random_docs(rng, 5, start=10))
+        writer.delete_documents(["doc0"])
+    assert reader.vector_changes(reader.generation() - 2) is None  # the log admits it has a gap
+    after = current(reader, source)
+    assert sorted(after.index.live_ids().tolist()) == sorted(writer.all_vectors()[0].tolist())
+    assert after.size != before
+    # A logging writer afterwards: the log is complete again from there, readers follow it in place.
+    write(writer, random_docs(rng, 2, start=20))
+    assert current(reader, source) is after
+    assert sorted(after.index.live_ids().tolist()) == sorted(writer.all_vectors()[0].tolist())

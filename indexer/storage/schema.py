@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS vector_log (
 );
 CREATE INDEX IF NOT EXISTS vector_log_generation ON vector_log(generation);
 """
-FLOOR_SQL = "INSERT OR IGNORE INTO meta(key, value) SELECT 'vector_log_floor', value FROM meta WHERE key = 'generation'"
+FLOOR_SQL = "INSERT OR IGNORE INTO meta(key, value) SELECT ?, value FROM meta WHERE key = 'generation'"
 _V3_COLUMNS = {
     "documents": ("effective_date TEXT", "expiry_date TEXT", "dates TEXT NOT NULL DEFAULT '{}'"),
     "chunks": ("role TEXT NOT NULL DEFAULT ''",),
@@ -123,7 +123,8 @@ def create_schema(conn: sqlite3.Connection) -> None:
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), ('generation', '0')",
         (str(SCHEMA_VERSION),),
     )
-    conn.execute(FLOOR_SQL)  # the change log is complete from the generation the store has when it starts
+    for key in ("vector_log_floor", "vector_log_at"):  # the change log starts complete at the current generation
+        conn.execute(FLOOR_SQL, (key,))
 
 
 def _add_columns(conn: sqlite3.Connection) -> None:

@@ -39,8 +39,17 @@ def log_added(conn: sqlite3.Connection, generation: int, chunk_ids: Sequence[int
 
 
 def next_generation(conn: sqlite3.Connection) -> int:
-    """The generation the open write transaction will commit (the current one plus one)."""
-    return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]) + 1
+    """The generation the open write transaction will commit (the current one plus one), recorded as logged.
+
+    ``meta.vector_log_at`` is the last generation whose changes the log holds. When it lags the generation, a
+    writer that keeps no log (an older version) committed in between: the log is complete only from now on, so
+    the floor moves here and readers behind it rebuild instead of missing those changes."""
+    generation = int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+    at = conn.execute("SELECT value FROM meta WHERE key = 'vector_log_at'").fetchone()
+    if at is None or int(at[0]) != generation:
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vector_log_floor', ?)", (str(generation),))
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vector_log_at', ?)", (str(generation + 1),))
+    return generation + 1
 
 
 def _access(rows: list[sqlite3.Row] | list[tuple[int, int, str | None]]) -> ChunkAccess:
@@ -95,7 +104,8 @@ class SQLiteVectorFeed(SQLiteDatabase):
             with self._snapshot() as conn:
                 generation = self._meta_int(conn, "generation") or 0
                 floor = self._meta_int(conn, "vector_log_floor")
-                if floor is None or since < floor or since > generation:
+                logged = self._meta_int(conn, "vector_log_at")
+                if floor is None or logged != generation or since < floor or since > generation:
                     return None
                 log = conn.execute(
                     "SELECT chunk_id, added FROM vector_log WHERE generation > ? AND generation <= ?",
