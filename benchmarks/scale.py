@@ -203,6 +203,57 @@ def commit_visible(idx: Index, directory: Path, texts: list[str], vecs: np.ndarr
     }
 
 
+def markdown(r: dict[str, Any]) -> str:
+    """The result as a Markdown table (benchmarks/results/scale-N.md)."""
+    rows = [
+        ("vector search p50 / p95, unrestricted", f"{r['p50_ms_unrestricted']} / {r['p95_ms_unrestricted']} ms"),
+        ("vector search p50 / p95, restricted", f"{r['p50_ms_restricted']} / {r['p95_ms_restricted']} ms"),
+        ("vector search p50 / p95, restricted + narrow user filter", f"{r['p50_ms_narrow']} / {r['p95_ms_narrow']} ms"),
+        (
+            "baseline (same process): restricted, every allowed id from SQL per query",
+            f"{r['baseline_p50_ms_restricted']} ms p50 ({r['speedup_restricted']}× slower)",
+        ),
+        (
+            "lexical p50 / p95 (unrestricted, restricted)",
+            f"{r['lexical_p50_ms_unrestricted']} / {r['lexical_p95_ms_unrestricted']},"
+            f" {r['lexical_p50_ms_restricted']} / {r['lexical_p95_ms_restricted']} ms",
+        ),
+        (
+            "hybrid retriever p50 / p95 (unrestricted, restricted), query vector precomputed",
+            f"{r['hybrid_p50_ms_unrestricted']} / {r['hybrid_p95_ms_unrestricted']},"
+            f" {r['hybrid_p50_ms_restricted']} / {r['hybrid_p95_ms_restricted']} ms",
+        ),
+        (
+            "recall@10 vs exact (unrestricted, restricted, narrow)",
+            f"{r['recall_at_10_unrestricted']}, {r['recall_at_10']}, {r['recall_at_10_narrow']}",
+        ),
+        (
+            "commit of 1,000 chunks / until the running reader finds them",
+            f"{r['commit_s']} / {r['commit_visible_s']} s",
+        ),
+        (
+            "delete of them / until the reader no longer returns them",
+            f"{r['delete_commit_s']} / {r['delete_visible_s']} s",
+        ),
+        ("time to open (store + faiss file + access labels)", f"{r['open_s']} s"),
+        ("RSS after open and the searches (peak)", f"{r['rss_mb']} MB ({r['peak_rss_mb']} MB)"),
+        ("disk per 1,000 chunks", f"{r['disk_mb_per_1000']} MB"),
+    ]
+    head = [
+        f"# Scale: {r['chunks']:,} chunks ({r['kind']})",
+        "",
+        f"- machine: {r['machine']}; faiss threads {r['threads']}; load average {r['load_before']} before,"
+        f" {r['load_after']} after (other jobs shared the 2 cores)",
+        f"- command: `{r['command']}`; seed: {r['seed_passages']} real passages and vectors (see scale_data.py)",
+        f"- restricted principal: MẬT, units Ban 1 + Ban 2 ({r['allowed_share_restricted']:.0%} of the chunks);"
+        f" narrow: + Báo cáo since 2024 ({r['allowed_share_narrow']:.2%})",
+        "",
+        "| measure | value |",
+        "|---|---|",
+    ]
+    return "\n".join(head + [f"| {a} | {b} |" for a, b in rows]) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--chunks", type=int, default=200_000)
@@ -214,6 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path, help="Also write the JSON here.")
     ap.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--from-json", type=Path, help="Only write the Markdown of a saved JSON result.")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     faiss.omp_set_num_threads(args.threads)
@@ -224,6 +276,10 @@ def main(argv: list[str] | None = None) -> None:
     texts, seed_vecs = load_seed(Path("var/bench/scale/seed.npz"), args.seed_from, args.seed_count, settings)
     if args.measure_only:
         sys.stdout.write(json.dumps(measure(settings, directory, texts, seed_vecs, args.queries)) + "\n")
+        return
+    if args.from_json:  # re-render a saved result
+        saved = json.loads(args.from_json.read_text())
+        args.from_json.with_suffix(".md").write_text(markdown(saved), encoding="utf-8")
         return
     result: dict[str, Any] = {"machine": machine_label(), "seed_passages": len(texts), "threads": args.threads}
     result["load_before"] = round(os.getloadavg()[0], 2)
@@ -238,6 +294,7 @@ def main(argv: list[str] | None = None) -> None:
     text = json.dumps(result, ensure_ascii=False)
     if args.out:
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        args.out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
     if args.json:
         sys.stdout.write(text + "\n")
     else:
