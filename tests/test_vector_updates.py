@@ -246,3 +246,24 @@ def test_a_writer_that_keeps_no_log_forces_a_reload_not_a_miss(pair, monkeypatch
     write(writer, random_docs(rng, 2, start=20))
     assert current(reader, source) is after
     assert sorted(after.index.live_ids().tolist()) == sorted(writer.all_vectors()[0].tolist())
+
+
+def test_a_reader_takes_the_writers_compacted_file(tmp_path: Path) -> None:
+    """Tombstones past the ratio in a running reader: it loads the file the writer compacted, not its own graph."""
+    layout = VectorSettings(hnsw_threshold=1, hnsw_m=16, exact_below=0, hnsw_compact_ratio=0.2)
+    settings = Settings(index_dir=tmp_path, vectors=layout)
+    rng = np.random.default_rng(4)
+    writer_side, reader_side = open_backend(settings, tmp_path), open_backend(settings, tmp_path)
+    w, r = writer_side.store, reader_side.store
+    assert isinstance(w, SQLiteStore) and isinstance(r, SQLiteStore) and isinstance(writer_side.vectors, FaissFiles)
+    write(w, random_docs(rng, 30))
+    reading = reader_side.vectors.current(r.generation(), r, DIM)
+    w.delete_documents([f"doc{i}" for i in range(15)])
+    writer_side.vectors.current(w.generation(), w, DIM)
+    writer_side.vectors.save_vectors(w)  # compacts: half the graph was deleted
+    saved = FaissIndex.load_any(tmp_path / VECTORS_NAME, layout)
+    assert saved is not None and saved[0].stored == len(w.all_vectors()[0])  # no deleted vector left in the file
+    after = reader_side.vectors.current(r.generation(), r, DIM)
+    assert after is not reading and after.index.dead == 0 and after.size == len(w.all_vectors()[0])
+    w.close()
+    r.close()

@@ -173,6 +173,7 @@ class FaissFiles:
         self.path = path
         self.settings = settings
         self._bound: StoreBoundFaiss | None = None
+        self._file_generation = -1  # generation of the file the index in memory came from (-1: built)
         self._lock = threading.Lock()
 
     def current(self, generation: int, store: DocumentStore, dimension: int) -> StoreBoundFaiss:
@@ -187,9 +188,15 @@ class FaissFiles:
                 changes = feed.vector_changes(bound.generation)
                 if changes is not None:
                     bound.apply(changes)
-                    return bound
+                    if not (bound.index.needs_compaction() and self._newer_file()):
+                        return bound
+                    # The writer saved a compacted (or re-laid-out) index since: take it rather than compact here.
             self._bound = self._open(generation, store, dimension, feed)
             return self._bound
+
+    def _newer_file(self) -> bool:
+        meta = FaissIndex.read_meta(self.path)
+        return meta is not None and int(str(meta.get("generation", -1))) > self._file_generation
 
     def _open(self, generation: int, store: DocumentStore, dimension: int, feed: VectorFeed | None) -> StoreBoundFaiss:
         if feed is None:
@@ -202,9 +209,11 @@ class FaissFiles:
         if loaded is not None and loaded[0].dimension == dimension:
             bound = self._catch_up(loaded[0], loaded[1], store, feed)
             if bound is not None:
+                self._file_generation = loaded[1]
                 return bound
         snap = feed.vector_snapshot()
         index = self._build(snap.access.ids, snap.vectors, dimension, snap.generation)
+        self._file_generation = snap.generation
         access = AccessColumns()
         access.set(snap.access)
         return StoreBoundFaiss(index, store, snap.generation, access)
@@ -254,6 +263,7 @@ class FaissFiles:
             except OSError as exc:
                 logger.warning("could not save vector index: %s", exc)
                 return
+            self._file_generation = bound.generation
         if isinstance(store, VectorFeed):
             store.prune_vector_log(bound.generation - LOG_KEEP)
 
