@@ -5,7 +5,7 @@
 Builds (once, cached under ``var/bench/scale-N``) an index of N chunks from real passages, perturbed, with real
 vectors plus small noise (see ``benchmarks.scale_data``: no N passages are embedded), then, in a fresh child
 process (clean RSS): time to open, search p50/p95 for an unrestricted and a restricted principal (MẬT clearance,
-units Ban 1 and Ban 2: ≈ 45 % of the chunks) — vector search, lexical search (three words of the passage) and the
+units Ban 1 and Ban 2: about half the chunks) — vector search, lexical search (three words of the passage) and the
 hybrid retriever with a precomputed query vector — recall@10 of the vector search against exact numpy search,
 RSS, disk per 1,000 chunks, and the time until the running reader finds 1,000 chunks a second handle committed.
 The old per-query path (every allowed id from SQLite into a faiss ``IDSelectorBatch``) runs in the same process on
