@@ -138,7 +138,8 @@ class StoreBoundFaiss:
             return self.index.search(query, k, ids[bits.astype(bool)])
         if user.bitmap is None:
             user = _Allowed(user.ids, bitmap_of_ids(user.ids, len(bitmap) * 8))
-            self._user[_user_key(flt)] = user
+            with self._lock:
+                self._user[_user_key(flt)] = user
         assert user.bitmap is not None
         n = min(len(bitmap), len(user.bitmap))
         both = bitmap[:n] & user.bitmap[:n]
