@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,49 +23,13 @@ import numpy as np
 from indexer.config import VectorSettings
 from indexer.storage.access_bitmaps import bitmap_of_ids, ids_of, popcount
 from indexer.storage.records import ChunkHit
+from indexer.storage.rwlock import ReadWriteLock
 
 logger = logging.getLogger(__name__)
 
 NO_ROW = -1
 DEAD = -2
 MAX_EF = 2048  # the widest HNSW beam a restricted search uses
-
-
-class ReadWriteLock:
-    """Many searches at once, or one update alone (faiss may not be read while it is being added to)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writing = False
-
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        """Hold while searching."""
-        with self._cond:
-            while self._writing:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        """Hold while changing the index."""
-        with self._cond:
-            while self._writing or self._readers:
-                self._cond.wait()
-            self._writing = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writing = False
-                self._cond.notify_all()
 
 
 def _kind(settings: VectorSettings, hnsw: bool) -> str:
