@@ -50,7 +50,7 @@ def open_backend(settings: Settings, directory: Path) -> Backend:
     ``store.sqlite`` (created when absent) and faiss vectors ``vectors.faiss`` of an index directory."""
     if settings.storage.is_postgres:
         return _open_postgres(settings)
-    from indexer.storage.faiss_index import FaissFiles
+    from indexer.storage.faiss_files import FaissFiles
     from indexer.storage.sqlite_store import SQLiteStore
 
     def size() -> int:
