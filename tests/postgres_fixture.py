@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +43,8 @@ def pg_server() -> Iterator[str]:
     try:
         yield url
     finally:
-        server.cleanup()
+        server.cleanup()  # stops the server and deletes its data directory
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def database_url(server_url: str, name: str) -> str:
