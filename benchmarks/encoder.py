@@ -87,7 +87,9 @@ def ndcg10(doc_vecs: np.ndarray, query_vecs: np.ndarray, doc_ids: list[str], qid
     return float(ir_measures.calc_aggregate([nDCG @ 10], qrels, run)[nDCG @ 10])
 
 
-def index_check(settings: Settings, backends: dict[str, Embedder], corpus: Path, queries: list[str], out: Path):
+def index_check(
+    settings: Settings, backends: dict[str, Embedder], corpus: Path, queries: list[str], out: Path
+) -> dict[str, Any]:
     """Index the same articles with each backend (fresh index each); wall time and dense top documents."""
     result: dict[str, Any] = {"seconds": {}, "top": {}}
     for name, e in backends.items():

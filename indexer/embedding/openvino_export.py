@@ -61,9 +61,9 @@ def _pipeline_module(model_folder: Path) -> tuple[Any, Any]:
 
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = st[0].auto_model
-            self.dense1 = st[2].linear
-            self.dense2 = st[3].linear
+            self.encoder: Any = st[0].auto_model
+            self.dense1: Any = st[2].linear
+            self.dense2: Any = st[3].linear
 
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             real = attention_mask[:, None, None, :].bool()
