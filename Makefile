@@ -1,7 +1,7 @@
 # Thammuu: two commands set everything up on a fresh machine.
 #   make run   install, fetch + verify the model, index corpus/, serve API + web page on 127.0.0.1:8000
 #   make test  same environment; lint, type check, test suite (browser tests included where Chromium exists)
-#   make check the edit loop: lint, type check, the tests that need neither the model nor a browser
+#   make check the edit loop: lint, type check, the tests that need no model, browser, OCR or gazette PDFs
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -19,9 +19,9 @@ run: install model index serve
 
 test: install model lint typecheck pytest
 
-# The edit loop (about a minute): lint, types and every test that needs neither the model nor a browser.
+# The edit loop: lint, types and every test that needs no model, browser, Tesseract or real gazette PDFs.
 check: $(VENV)/.installed lint typecheck
-	$(BIN)/pytest -q -m "not model and not browser and not slow"
+	$(BIN)/pytest -q -m "not model and not browser and not slow and not ocr"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -3,9 +3,12 @@
 Every PDF named in ``tests/data/pdf_identity_gold.json`` (the 20 text-layer Công báo PDFs and the scan, under
 ``../shared/data/pdfs``) is parsed with the project's own parser (``PdfParser``: pypdf, the gazette wrapper removed,
 split words joined; image-only pages OCR'd when Tesseract is installed, else reported) and identified from its text
-and the parser's metadata alone. Comparison: number through ``canonical_number``, type exactly, issuer through
+and the parser's metadata alone, exactly as indexing does (``indexer.build.understand``), with each field's review.
+Comparison: number through ``canonical_number``, type exactly, issuer through
 ``issuer_key`` (the gold holds canonical names), date as ISO — a gold ``null`` date (the document prints none) is
 met only by no date. A field the gold marks ``unreadable`` (a handwritten number) still counts, as a miss.
+Review: a wrong field must at least be ``needs_review``; the report counts wrong fields left unflagged (the figure
+that must be 0) and right fields flagged (work for staff).
 
 Split words: every word of a text-layer PDF is looked up in the text its source extracted (the ``.txt`` beside it,
 read by another tool); a word the source never wrote ("ứ", "Lu", "ật" for "cứ", "Luật") is counted, in pypdf's raw
@@ -26,11 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexer.build.understand import understand
 from indexer.config import OcrSettings
 from indexer.errors import NeedsOCR
 from indexer.parsing.ocr import ocr_languages
 from indexer.parsing.pdf_parser import PdfParser
-from indexer.understanding.identity import canonical_number, identify, issuer_key
+from indexer.understanding.identity import canonical_number, issuer_key
+from indexer.understanding.review import reviews_from_metadata
 from indexer.understanding.text import nfc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +60,9 @@ class PdfScore:
     hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
     total: int = 0
     misses: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (file, field, gold, extracted)
+    flagged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))  # needs_review, any value
+    unflagged_misses: list[tuple[str, str]] = field(default_factory=list)  # wrong and not needs_review
+    flagged_right: int = 0  # right and needs_review anyway
     ocr: bool = False
     words: int = 0  # words of the text-layer PDFs that have their source's .txt
     unknown_raw: int = 0  # of them, words the source never wrote, in pypdf's raw text
@@ -93,12 +101,14 @@ def extract(path: Path, ocr: bool) -> dict[str, Any]:
     """The four identity fields the project reads from one PDF (all None when its pages need OCR it lacks), and
     the split-word counts against the source's ``.txt`` when there is one."""
     out: dict[str, Any] = dict.fromkeys(FIELDS)
+    out["needs_review"] = list(FIELDS)
     try:
         parsed = PdfParser(OcrSettings(enabled=ocr)).parse(path)[0]
     except NeedsOCR:
         return out
-    ident = identify(parsed.text, parsed.metadata, parsed.pages)
-    out.update({name: getattr(ident, name) for name in FIELDS})
+    doc = understand(parsed, path.name, str(path), "", {})
+    out.update({name: getattr(doc.identity, name) for name in FIELDS})
+    out["needs_review"] = [name for name, r in reviews_from_metadata(doc.metadata).items() if r.needs_review]
     source_txt = path.with_suffix(".txt")
     if source_txt.exists():
         from pypdf import PdfReader
@@ -132,10 +142,15 @@ def evaluate(gold: dict[str, dict[str, Any]] | None = None, ocr: bool = True, fo
         score.unknown += got.get("unknown", 0)
         for f in FIELDS:
             expected, value = _comparable(f, gold[name].get(f)), _comparable(f, got[f])
+            doubted = f in got["needs_review"]
+            score.flagged[f] += doubted
             if expected == value:
                 score.hits[f] += 1
+                score.flagged_right += doubted
             else:
                 score.misses.append((name, f, gold[name].get(f), got[f]))
+                if not doubted:
+                    score.unflagged_misses.append((name, f))
     return score
 
 
@@ -160,7 +175,15 @@ def report(score: PdfScore) -> str:
         f"Split words (text-layer pages, {score.words} words): words their source's `.txt` never wrote, "
         f"{score.unknown_raw} in pypdf's raw text ({score.unknown_raw / max(1, score.words):.2%}), "
         f"{score.unknown} in the parser's text ({score.unknown / max(1, score.words):.2%}).",
+        "",
+        f"Review: {len(score.misses) - len(score.unflagged_misses)} of {len(score.misses)} wrong fields are "
+        f"`needs_review` ({len(score.unflagged_misses)} wrong and unflagged); {score.flagged_right} of "
+        f"{score.fields_right} right fields are flagged too (needs_review per field: "
+        + ", ".join(f"{f} {score.flagged[f]}" for f in FIELDS)
+        + ").",
     ]
+    if score.unflagged_misses:
+        rows.append("\n**Wrong and not flagged**: " + "; ".join(f"{n} {f}" for n, f in score.unflagged_misses))
     if score.misses:
         rows.append("\n**PDF misses** (file, field: gold → extracted)")
         rows += [f"- {name}, {f}: {exp!r} → {got!r}" for name, f, exp, got in score.misses]
@@ -177,6 +200,11 @@ def as_json(score: PdfScore) -> dict[str, Any]:
         "split_words": {"words": score.words, "unknown_raw": score.unknown_raw, "unknown": score.unknown},
         "before": BEFORE,
         "misses": [{"file": n, "field": f, "gold": g, "extracted": e} for n, f, g, e in score.misses],
+        "review": {
+            "flagged": score.flagged,
+            "wrong_unflagged": [{"file": n, "field": f} for n, f in score.unflagged_misses],
+            "right_flagged": score.flagged_right,
+        },
     }
 
 

@@ -38,7 +38,10 @@ class SearchFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     doc_type: list[str] = Field(default_factory=list, description="Document types, any of (e.g. 'Nghị định').")
-    issuer: list[str] = Field(default_factory=list, description="Issuing bodies, any of (case-insensitive).")
+    issuer: list[str] = Field(
+        default_factory=list,
+        description="Issuing bodies, any of (case-insensitive; a header's or a translation's name of a body finds it).",
+    )
     number: str | None = Field(None, description="A document number (số hiệu), typed any way.")
     date_from: IsoDate | None = Field(None, description="Issued on or after (YYYY-MM-DD).")
     date_to: IsoDate | None = Field(None, description="Issued on or before (YYYY-MM-DD).")
@@ -175,9 +178,24 @@ class ChunkOut(BaseModel):
     role: str = Field("", description="Role of its section (targets, results, limitations, …); '' when none.")
 
 
+class FieldReviewOut(BaseModel):
+    """How sure indexing is of one identity field, and whether staff should check it against the document."""
+
+    field: Literal["number", "doc_type", "issuer", "issued_date"]
+    value: str | None = None
+    confidence: float = Field(..., ge=0.0, le=1.0, description="1: read from a text layer and valid.")
+    needs_review: bool = Field(..., description="Below its field's threshold, or missing: check it by hand.")
+    reasons: list[str] = Field(default_factory=list, description="What lowered (or confirmed) the confidence.")
+
+
 class DocumentOut(DocumentIdentityOut):
     """A document's identity, its sections and its passages."""
 
+    issuer_raw: str | None = Field(None, description="The issuer as the document prints it (issuer: canonical).")
+    review: list[FieldReviewOut] = Field(
+        default_factory=list, description="Confidence of each identity field (OCR'd scans, odd layouts)."
+    )
+    needs_review: list[str] = Field(default_factory=list, description="The identity fields staff should check.")
     place: str | None = None
     term: str | None = None
     unit: str | None = None

@@ -21,8 +21,9 @@ import pytest
 from conftest import CORPUS
 from typer.testing import CliRunner
 
-from indexer.build.inspection import _document, inspect_paths
+from indexer.build.inspection import inspect_paths
 from indexer.build.sources import file_doc_id, sidecar_for
+from indexer.build.understand import understand
 from indexer.chunking.structure import StructureChunker
 from indexer.config import ChunkingSettings, Settings
 from indexer.models import Chunk, Classification, Document
@@ -197,7 +198,7 @@ def _doc(name: str) -> Document:
     parsed = parse_file(path, build_registry(_settings().ocr))[0]
     sidecar = sidecar_for(path)
     overrides = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar else {}
-    return _document(parsed, file_doc_id(path), str(path), overrides)
+    return understand(parsed, file_doc_id(path), str(path), "", overrides)
 
 
 def _chunks(name: str, size: int = 1500) -> list[Chunk]:

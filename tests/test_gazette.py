@@ -60,6 +60,7 @@ def gazette() -> dict[str, tuple[ParsedDocument, DocumentIdentity] | None]:
     return {s: (p, identify(p.text, p.metadata, p.pages)) if p else None for s, p in parsed.items()}
 
 
+@pytest.mark.slow  # parses the 20 real gazette PDFs (~30 s of pypdf): make test, not make check
 @pytest.mark.parametrize("stem", TEXT_LAYER)
 def test_identity_equals_the_gold(stem: str, gazette: dict[str, Any]) -> None:
     gold = GOLD[f"text-layer/{stem}.pdf"]
@@ -75,6 +76,7 @@ def test_identity_equals_the_gold(stem: str, gazette: dict[str, Any]) -> None:
         assert parsed.metadata["pages_needing_ocr"] == gold["needs_ocr"]
 
 
+@pytest.mark.slow  # parses the 20 real gazette PDFs (~30 s of pypdf): make test, not make check
 def test_scanned_fields_are_the_named_few(gazette: dict[str, Any]) -> None:
     right = sum(
         1
@@ -85,6 +87,7 @@ def test_scanned_fields_are_the_named_few(gazette: dict[str, Any]) -> None:
     assert sum(len(v) for v in SCANNED_FIELDS.values()) == len(TEXT_LAYER) * len(FIELDS) - right
 
 
+@pytest.mark.slow  # parses the 20 real gazette PDFs (~30 s of pypdf): make test, not make check
 def test_no_gazette_wrapper_in_any_chunk(gazette: dict[str, Any]) -> None:
     chunker = StructureChunker(ChunkingSettings())
     for stem, item in gazette.items():
@@ -98,6 +101,7 @@ def test_no_gazette_wrapper_in_any_chunk(gazette: dict[str, Any]) -> None:
         assert "VĂN BẢN" not in (ident.issuer_raw or ""), stem
 
 
+@pytest.mark.slow  # parses the 20 real gazette PDFs (~30 s of pypdf): make test, not make check
 def test_the_header_names_its_issuer_once(gazette: dict[str, Any]) -> None:
     checked = 0
     for stem, item in gazette.items():
@@ -114,6 +118,7 @@ def test_the_header_names_its_issuer_once(gazette: dict[str, Any]) -> None:
     assert checked >= 15
 
 
+@pytest.mark.slow  # parses the 20 real gazette PDFs (~30 s of pypdf): make test, not make check
 def test_split_words_are_joined_in_the_text_layer(gazette: dict[str, Any]) -> None:
     parsed, _ = gazette["quyet-dinh-so-1205-qd-bkhdt-41976"]
     assert "Căn cứ Luật ban hành văn bản quy phạm pháp luật ngày 22 tháng 6 năm 2015" in parsed.text
@@ -127,6 +132,7 @@ def test_split_words_are_joined_in_the_text_layer(gazette: dict[str, Any]) -> No
         assert len(split) <= max(2, len(pairs) // 1000), (stem, split[:10])
 
 
+@pytest.mark.slow  # parses the 20 real gazette PDFs (~30 s of pypdf): make test, not make check
 def test_consolidated_texts_relate_to_what_they_consolidate(gazette: dict[str, Any]) -> None:
     for stem in ("van-ban-hop-nhat-so-16-vbhn-btc-30897", "van-ban-hop-nhat-so-4082-vbhn-bldtbxh-42696"):
         parsed, ident = gazette[stem]

@@ -50,6 +50,7 @@ def text_layer_docs() -> dict[str, ParsedDocument | NeedsOCR]:
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # parses every real gazette PDF: make test, not make check
 def test_gazette_pdfs_number_type_and_clean_chunks(text_layer_docs: dict[str, ParsedDocument | NeedsOCR]) -> None:
     assert len(text_layer_docs) == 20
     chunker = StructureChunker(ChunkingSettings())

@@ -339,10 +339,10 @@ def scan() -> Iterator[tuple[ParsedDocument, list[ocr.OcrPage]]]:
     def capture(path: Path, index: int, s: OcrSettings, languages: str) -> Any:
         result = ocr.ocr_pdf_page_result(path, index, s, languages)
         pages.append(result)
-        return result.text, result.confidence
+        return result
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pdf_parser, "ocr_pdf_page", capture)
+        mp.setattr(pdf_parser, "ocr_pdf_page_result", capture)
         parsed = pdf_parser.PdfParser(settings).parse(path)[0]
     yield parsed, pages
 

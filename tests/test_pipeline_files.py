@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import indexer.build.pipeline
+import indexer.build.understand
 from benchmarks.reliability.malformed import HashEmbedder  # the one deterministic stand-in for the model
 from indexer.build.pipeline import IndexPipeline, IndexReport
 from indexer.build.sources import file_doc_id, walk_sources
@@ -232,14 +232,14 @@ def test_a_failing_record_is_reported_and_keeps_its_previous_version(
     write_jsonl(root / "recs.jsonl", records)
     assert pipeline.run([root]).added == 2
 
-    real_identify = indexer.build.pipeline.identify
+    real_identify = indexer.build.understand.identify
 
     def identify(text: str, metadata: dict[str, Any], *args: Any) -> Any:
         if metadata.get("classification") == "???":  # whatever identify() itself makes of it
             raise InvalidClassification("unreadable classification '???'")
         return real_identify(text, metadata, *args)
 
-    monkeypatch.setattr(indexer.build.pipeline, "identify", identify)
+    monkeypatch.setattr(indexer.build.understand, "identify", identify)
     records[0] = {"id": "a", "text": note(30, "đã sửa"), "classification": "???"}
     records.append({"id": "c", "text": note(32)})
     write_jsonl(root / "recs.jsonl", records)

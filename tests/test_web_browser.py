@@ -779,7 +779,19 @@ def _mock_document() -> dict[str, Any]:
         "number": "05-NQ/TU",
         "doc_type": "Nghị quyết",
         "issuer": "TỈNH ỦY NINH BÌNH",
+        "issuer_raw": "ĐẢNG BỘ TỈNH NINH BÌNH",
         "issued_date": "2021-08-10",
+        "review": [
+            {"field": "number", "value": "05-NQ/TU", "confidence": 1.0, "needs_review": False, "reasons": []},
+            {
+                "field": "issued_date",
+                "value": "2021-08-10",
+                "confidence": 0.26,
+                "needs_review": True,
+                "reasons": ["OCR page 1, confidence 71.0"],
+            },
+        ],
+        "needs_review": ["issued_date"],
         "title": "về chuyển đổi số đến năm 2025",
         "classification": "unclassified",
         "language": "vi",
@@ -876,6 +888,12 @@ def test_document_validity_relations_and_roles(tab: Tab) -> None:
     page.locator("#doc .chunk.target").wait_for()
     identity = page.locator("#doc-identity").inner_text()
     assert "2021-08-10" in identity
+    assert "Cơ quan (như in trên văn bản)" in identity and "ĐẢNG BỘ TỈNH NINH BÌNH" in identity
+    badges = page.locator("#doc-identity .badge.review")
+    assert badges.count() == 1  # the number is sure: only the doubted date is flagged
+    flagged = page.locator("#doc-identity [data-needs-review=issued_date]")
+    assert "2021-08-10" in flagged.inner_text() and flagged.locator(".badge.review").inner_text() == "Cần kiểm tra"
+    assert "26%" in (badges.get_attribute("title") or "")
     info = page.locator("#doc-identity .validity-info")
     assert info.locator(".badge.validity").inner_text() == "Đã bị thay thế"
     assert "Bị thay thế bởi 09-NQ/TU từ ngày 2025-07-01" in info.inner_text()

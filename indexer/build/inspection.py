@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from indexer.build.sources import file_doc_id, record_doc_id, sidecar_for, walk_sources
+from indexer.build.understand import understand
 from indexer.chunking.structure import StructureChunker
 from indexer.config import Settings
 from indexer.errors import IndexerError
 from indexer.interfaces import RecordParser
-from indexer.models import Document, ParsedDocument
+from indexer.models import Document
 from indexer.parsing import build_registry, parse_file
-from indexer.understanding.classification import merge_metadata
-from indexer.understanding.identity import identify
-from indexer.understanding.validity_facts import state_relations
+from indexer.understanding.review import reviews_from_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +28,14 @@ logger = logging.getLogger(__name__)
 def _describe(doc: Document, chunker: StructureChunker, with_chunks: bool) -> dict[str, Any]:
     ident = doc.identity
     chunks = chunker.chunk(doc)
+    reviews = reviews_from_metadata(doc.metadata)
     out: dict[str, Any] = {
         "doc_id": doc.doc_id,
         "source": doc.source,
         "number": ident.number,
         "doc_type": ident.doc_type,
         "issuer": ident.issuer,
+        "issuer_raw": ident.issuer_raw,
         "issued_date": ident.issued_date,
         "title": ident.title,
         "term": ident.term,
@@ -52,20 +53,14 @@ def _describe(doc: Document, chunker: StructureChunker, with_chunks: bool) -> di
             for r in doc.relations
         ],
         "chunks": len(chunks),
+        "review": {name: r.to_dict() for name, r in reviews.items()},
+        "needs_review": [name for name, r in reviews.items() if r.needs_review],
     }  # fmt: skip
     if doc.metadata.get("pages_needing_ocr"):
         out["pages_needing_ocr"] = doc.metadata["pages_needing_ocr"]
     if with_chunks:
         out["chunk_list"] = [{"section": c.section, "role": c.role, "pages": c.pages, "text": c.text} for c in chunks]
     return out
-
-
-def _document(parsed: ParsedDocument, doc_id: str, source: str, overrides: dict[str, Any]) -> Document:
-    metadata = merge_metadata(parsed.metadata, overrides)
-    identity = identify(parsed.text, metadata, parsed.pages)
-    doc = Document(doc_id, source, "", parsed.text, identity, parsed.pages, parsed.metadata)
-    state_relations(doc, metadata)
-    return doc
 
 
 def inspect_paths(paths: list[Path], settings: Settings, with_chunks: bool = False) -> Iterator[dict[str, Any]]:
@@ -90,12 +85,12 @@ def inspect_paths(paths: list[Path], settings: Settings, with_chunks: bool = Fal
                 if isinstance(registry.get(path.suffix.lower()), RecordParser):
                     for parsed in parsed_docs:
                         key = parsed.key or ""
-                        doc = _document(parsed, record_doc_id(path, key), f"{path}#{key}", {})
+                        doc = understand(parsed, record_doc_id(path, key), f"{path}#{key}", "", {})
                         yield _describe(doc, chunker, with_chunks)
                     continue
                 sidecar = sidecar_for(path, base if base.is_dir() else base.parent)
                 overrides = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar else {}
-                doc = _document(parsed_docs[0], file_doc_id(path), str(path), overrides)
+                doc = understand(parsed_docs[0], file_doc_id(path), str(path), "", overrides)
                 yield _describe(doc, chunker, with_chunks)
             except (IndexerError, ValueError) as exc:
                 logger.warning("cannot inspect %s: %s", path, exc)

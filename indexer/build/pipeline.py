@@ -27,6 +27,7 @@ from indexer.build.sources import (
     symlink_problem,
     walk_sources,
 )
+from indexer.build.understand import understand
 from indexer.chunking.structure import StructureChunker
 from indexer.config import DEFAULT_FLUSH_CHUNKS, Settings
 from indexer.errors import IndexerError
@@ -35,13 +36,10 @@ from indexer.models import Chunk, Document, ParsedDocument, RecordProblem
 from indexer.parsing import build_registry, parse_file
 from indexer.storage.index import Index
 from indexer.storage.manifest import CHUNKER_VERSION, chunker_signature
-from indexer.understanding.classification import merge_metadata
-from indexer.understanding.identity import identify
-from indexer.understanding.validity_facts import state_relations
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = f"p2/{CHUNKER_VERSION}"  # p2: effective dates and relations
+PIPELINE_VERSION = f"p3/{CHUNKER_VERSION}"  # p2: effective dates and relations; p3: field reviews, OCR notes
 FLUSH_CHUNKS = DEFAULT_FLUSH_CHUNKS  # the default of Settings.indexing.flush_chunks, which the pipeline uses
 
 
@@ -246,12 +244,7 @@ class IndexPipeline:
         report: IndexReport,
         is_new: bool,
     ) -> None:
-        metadata = merge_metadata(parsed.metadata, overrides)
-        identity = identify(parsed.text, metadata, parsed.pages)  # pages: a marking atop any page counts
-        if identity.unit is None and unit:
-            identity.unit = unit
-        doc = Document(doc_id, source, content_hash, parsed.text, identity, parsed.pages, parsed.metadata)
-        state_relations(doc, metadata)
+        doc = understand(parsed, doc_id, source, content_hash, overrides, unit)
         if parsed.metadata.get("pages_needing_ocr"):
             report.warnings.append((source, f"pages {parsed.metadata['pages_needing_ocr']} need OCR"))
         chunks = self.chunker.chunk(doc)

@@ -125,6 +125,11 @@ def _phrase_for(core: str) -> str | None:
     return phrase
 
 
+def _strip_marks(text: str) -> str:
+    """The text without the specks at its ends: anything not a letter or digit ("©", "ˆ", "¬", "-", quotes)."""
+    return re.sub(r"^[^\w]+|[^\w]+$", "", text.strip()).strip() if re.search(r"\w", text) else ""
+
+
 def repair_header_words(line: str) -> str:
     """Capital words spelled as the header phrase they stand for; specks around the national motto removed."""
     words = line.split(" ")
@@ -147,9 +152,9 @@ def repair_header_words(line: str) -> str:
     fixed = " ".join(out)
     motto = _MOTTO.search(fixed)
     if motto:  # "BỘ CÔNG THƯƠNG. CỘNG HÒA … VIỆT NAM -": the issuer and the motto without the specks
-        left = fixed[: motto.start()].rstrip(_SPECKS + " ")
+        left = _strip_marks(fixed[: motto.start()])
         right = fixed[motto.end() :]
-        right = "" if not right.strip(_SPECKS + " ") else right
+        right = "" if not _strip_marks(right) else right
         fixed = (left + " " if left else "") + motto.group(0) + right
     return fixed
 

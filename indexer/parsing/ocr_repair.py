@@ -80,7 +80,7 @@ _SO_WORD = r"(?:[S5$8][ốôồổỗộóòỏõọoơớờởỡợö60]|36|5
 _DIGIT = r"[0-9OolI|]"
 _NUMBER_LINE = re.compile(
     rf"^[\s.,'`_~|:;*-]*(?P<word>{_SO_WORD}|Số|So)\s*[:.;,]*\s*(?P<code>{_DIGIT}{{1,6}}(?:\s*/\s*{_DIGIT}{{4}})?"
-    r"\s*[/-]\s*[A-ZĐÐa-z][\wĐÐđ]*(?:\s*[-/]\s*[\wĐÐđ]+)*)"
+    r"\s*[/\-–—‐]\s*[A-ZĐÐa-z][\wĐÐđ]*(?:\s*[\-–—‐/]\s*[\wĐÐđ]+)*)"
 )
 # Type codes that a body code follows after a dash ("TT-BXD"): a space read in place of that dash is a dash.
 _PLACE_THEN_DATE = re.compile(r"[A-ZĐ][^\W\d_]*(?: [A-ZĐ][^\W\d_]*){0,3},? ng[aàáảãạ]y\b")
@@ -188,6 +188,7 @@ def _repair_dates(line: str, number_year: str | None = None) -> tuple[str, bool]
 
 def _repair_code(code: str) -> str:
     """A number code with digit-shaped letters read as digits, Đ for Ð, and a serial glued to its year split."""
+    code = re.sub(r"[–—‐]", "-", code)  # Tesseract reads the code's dash as an en or em dash
     parts = re.split(r"(\s*[/-]\s*)", code)
     digits = re.compile(r"[0-9OolI|]+")
     head = [p.translate(_DIGITISH) if i in (0, 2) and digits.fullmatch(p) else p for i, p in enumerate(parts)]
@@ -195,6 +196,12 @@ def _repair_code(code: str) -> str:
     year_follows = len(head) > 2 and re.fullmatch(r"\d{4}", head[2])
     if not year_follows and len(serial) >= 5 and 1945 <= int(serial[-4:]) <= 2100:
         head[0] = f"{serial[:-4]}/{serial[-4:]}"  # "112026/TT-BTC": the slash between 11 and 2026 was lost
+    if len(head) in (3, 5) and "-" not in head[-1]:  # "57/2025/TTBCT": the dash between type and body was lost
+        glued = re.fullmatch(
+            rf"({'|'.join(sorted(_TYPE_CODES, key=len, reverse=True))})([A-ZĐ]{{2,}}[A-Za-zĐ]*)", head[-1]
+        )
+        if glued and glued.group(0) not in _TYPE_CODES:
+            head[-1] = f"{glued.group(1)}-{glued.group(2)}"
     return "".join(head).replace("Ð", "Đ")
 
 

@@ -18,7 +18,7 @@ from pypdf.errors import PdfReadError
 from indexer.config import OcrSettings
 from indexer.errors import CorruptDocument, NeedsOCR
 from indexer.models import PageSpan, ParsedDocument
-from indexer.parsing.ocr import INSTALL_HINT, ocr_languages, ocr_pdf_page
+from indexer.parsing.ocr import INSTALL_HINT, ocr_languages, ocr_pdf_page_result
 from indexer.understanding.cleaning import clean_page
 from indexer.understanding.gazette import strip_wrapper
 from indexer.understanding.syllables import SplitWordRepair
@@ -60,11 +60,13 @@ class PdfParser:
 
         texts = list(extracted)
         ocr_confidence: dict[int, float] = {}
+        ocr_notes: list[dict[str, object]] = []  # what OCR repaired or doubted, for the review of identity fields
         missing: list[int] = []
         for i in needs_ocr:
             if languages is not None:
-                text, ocr_confidence[i] = ocr_pdf_page(path, i, self._ocr, languages)
-                texts[i] = nfc(text)
+                page = ocr_pdf_page_result(path, i, self._ocr, languages)
+                texts[i], ocr_confidence[i] = nfc(page.text), page.confidence
+                ocr_notes.extend(n.to_dict() for n in page.notes)
             else:
                 missing.append(i + 1)
         repair = SplitWordRepair(texts)  # first: a heading split apart ("V ĂN B ẢN …") is a heading again
@@ -83,6 +85,8 @@ class PdfParser:
         if missing:
             logger.warning("%s: pages %s need OCR and were indexed without text; %s", path.name, missing, INSTALL_HINT)
             meta["pages_needing_ocr"] = missing
+        if ocr_notes:
+            meta["ocr_notes"] = ocr_notes
         if wrapper.issue:
             meta["gazette_issue"] = wrapper.issue
         if wrapper.headings:

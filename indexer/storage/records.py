@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from indexer.understanding.review import FieldReview, reviews_from_metadata
+
 
 class ChunkHit(NamedTuple):
     """One retrieval hit: a passage and its score (higher is better).
@@ -52,6 +54,18 @@ class DocumentRecord:
     effective_date: str | None = None
     expiry_date: str | None = None
     date_notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def issuer_raw(self) -> str | None:
+        """The issuer as the document prints it, when it differs from the canonical ``issuer``."""
+        raw = self.metadata.get("issuer_raw")
+        return str(raw) if raw else None
+
+    @property
+    def reviews(self) -> dict[str, FieldReview]:
+        """Each identity field's confidence and review flag, as indexing judged them (empty for a document
+        indexed before reviews existed)."""
+        return reviews_from_metadata(self.metadata)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,15 @@ from indexer.understanding.markings import find_marking
 from indexer.understanding.numbers import canonical_number, find_numbers, number_variants
 from indexer.understanding.text import canonical_tones, fold, nfc
 
-__all__ = ["FIELD_ALIASES", "canonical_number", "detect_language", "find_numbers", "identify", "number_variants"]
+__all__ = [
+    "FIELD_ALIASES",
+    "canonical_number",
+    "detect_language",
+    "explicit_fields",
+    "find_numbers",
+    "identify",
+    "number_variants",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +239,12 @@ def _explicit(metadata: dict[str, Any], field: str) -> Any:
         if value not in (None, ""):
             return value
     return None
+
+
+def explicit_fields(metadata: dict[str, Any]) -> set[str]:
+    """The identity fields that explicit metadata (a sidecar, a JSONL record) sets, so review does not doubt
+    them for how a scan was read."""
+    return {f for f in FIELD_ALIASES if f != "classification" and _explicit(metadata, f) is not None}
 
 
 def identify(text: str, metadata: dict[str, Any], pages: Sequence[PageSpan] | None = None) -> DocumentIdentity:

@@ -36,7 +36,20 @@ from indexer.understanding.doctypes import DOC_TYPES, doc_type_from_number
 from indexer.understanding.numbers import canonical_number, number_key
 from indexer.understanding.text import fold, nfc
 
-__all__ = ["FIELDS", "THRESHOLDS", "FieldReview", "is_vietnamese_syllable", "issuer_shape", "review_identity"]
+__all__ = [
+    "FIELDS",
+    "REVIEW_KEY",
+    "THRESHOLDS",
+    "FieldReview",
+    "is_vietnamese_syllable",
+    "issuer_shape",
+    "review_identity",
+    "reviews_from_metadata",
+]
+
+REVIEW_KEY = "identity_review"
+"""Where the pipeline keeps a document's field reviews in its stored metadata (read back by
+``reviews_from_metadata``), so every backend stores them without a column of its own."""
 
 FIELDS = ("number", "doc_type", "issuer", "issued_date")
 # Measured by benchmarks/ocr_scans.py (results in benchmarks/results/ocr_scans.json: 60 degraded headers, 3 real
@@ -108,6 +121,20 @@ class FieldReview:
     confidence: float
     needs_review: bool
     reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FieldReview:
+        """The review ``to_dict`` wrote; raises ValueError on anything else."""
+        try:
+            return cls(
+                str(data["field"]),
+                None if data.get("value") is None else str(data["value"]),
+                float(data["confidence"]),
+                bool(data["needs_review"]),
+                tuple(str(r) for r in data.get("reasons", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a field review: {exc}") from None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -376,4 +403,20 @@ def review_identity(
         score, reasons = scores[name]
         confidence = round(max(0.0, min(1.0, score)), 3)
         out[name] = FieldReview(name, value, confidence, confidence < THRESHOLDS[name] or not value, tuple(reasons))
+    return out
+
+
+def reviews_from_metadata(metadata: Mapping[str, Any]) -> dict[str, FieldReview]:
+    """The field reviews stored in a document's metadata (empty for a document indexed before reviews existed;
+    an unreadable entry is dropped: staff then see no verdict rather than a wrong one)."""
+    raw = metadata.get(REVIEW_KEY)
+    out: dict[str, FieldReview] = {}
+    if not isinstance(raw, Mapping):
+        return out
+    for name, value in raw.items():
+        if name in FIELDS and isinstance(value, Mapping):
+            try:
+                out[name] = FieldReview.from_dict(value)
+            except ValueError:
+                continue
     return out

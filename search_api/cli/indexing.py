@@ -103,8 +103,9 @@ def inspect_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="One compact JSON object per line.")] = False,
     chunks: Annotated[bool, typer.Option("--chunks", help="Include each chunk's section path, role and text.")] = False,
 ) -> None:
-    """Show what indexing would understand of each document: identity, effective date, relations, pages, OCR
-    pages, chunks (with their section roles)."""
+    """Show what indexing would understand of each document: identity (each field with its confidence, and the
+    fields to check by hand under ``needs_review``), effective date, relations, pages, OCR pages, chunks (with
+    their section roles)."""
     from indexer.build.inspection import inspect_paths
 
     failed = False

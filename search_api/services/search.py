@@ -14,11 +14,13 @@ from indexer.retrieval.hybrid import HybridRetriever
 from indexer.storage.filters import SearchFilter
 from indexer.storage.index import Index
 from indexer.storage.records import ChunkRecord, DocumentRecord
+from indexer.understanding.issuers import canonical_issuer
 from indexer.understanding.numbers import number_key
 from search_api.errors import ApiError, not_found
 from search_api.schemas import (
     ChunkOut,
     DocumentOut,
+    FieldReviewOut,
     Hit,
     QueryInterpretationOut,
     SearchFilters,
@@ -65,7 +67,7 @@ def to_filter(filters: SearchFilters) -> SearchFilter:
         numbers = (key,)
     return SearchFilter(
         doc_types=tuple(filters.doc_type),
-        issuers=tuple(filters.issuer),
+        issuers=_issuer_names(filters.issuer),
         numbers=numbers,
         date_from=filters.date_from.isoformat() if filters.date_from else None,
         date_to=filters.date_to.isoformat() if filters.date_to else None,
@@ -73,6 +75,18 @@ def to_filter(filters: SearchFilters) -> SearchFilter:
         in_force=filters.in_force,
         as_of=filters.as_of.isoformat() if filters.as_of else None,
     )
+
+
+def _issuer_names(issuers: list[str]) -> tuple[str, ...]:
+    """Each issuer as typed and as its canonical body ("Đảng bộ tỉnh Thanh Hóa" finds "TỈNH ỦY THANH HÓA", a
+    translation's name finds the body), so a filter matches what the issuer facet counts."""
+    names: dict[str, None] = {}
+    for name in issuers:
+        names[name] = None
+        canonical = canonical_issuer(name)
+        if canonical:
+            names[canonical] = None
+    return tuple(names)
 
 
 def label(level: object) -> str:
@@ -200,7 +214,11 @@ class SearchService:
         sections = list(dict.fromkeys(c.section for c in chunks if c.section))
         self.audit(principal, "document", "", {}, [c.chunk_id for c in chunks], [doc_id])
         access = principal.access()
+        reviews = row.reviews
         return DocumentOut(
+            issuer_raw=row.issuer_raw,
+            review=[FieldReviewOut(**r.to_dict()) for r in reviews.values()],
+            needs_review=[name for name, r in reviews.items() if r.needs_review],
             place=row.place,
             term=row.term,
             unit=row.unit,

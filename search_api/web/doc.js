@@ -78,10 +78,11 @@ function render() {
   if (badge) $("doc-title").append(" ", badge);
   const lang = doc.language ? (t(`lang.${doc.language}`).startsWith("lang.") ? doc.language : t(`lang.${doc.language}`)) : "";
   $("doc-identity").replaceChildren(
-    ...dlRow("field.number", doc.number),
-    ...dlRow("field.type", doc.doc_type),
-    ...dlRow("field.issuer", doc.issuer),
-    ...dlRow("field.date", doc.issued_date),
+    ...dlRow("field.number", reviewed(doc, "number")),
+    ...dlRow("field.type", reviewed(doc, "doc_type")),
+    ...dlRow("field.issuer", reviewed(doc, "issuer")),
+    ...dlRow("field.issuerRaw", doc.issuer_raw),
+    ...dlRow("field.date", reviewed(doc, "issued_date")),
     ...dlRow("field.effective", doc.effective_date),
     ...dlRow("field.expiry", doc.expiry_date),
     ...dlRow("field.validity", validityNode(doc.validity, doc.language)),
@@ -139,6 +140,20 @@ function chunkMeta(c) {
     where,
     role ? el("span", { class: where ? "role" : "role alone", dataset: { role: c.role }, lang: document.documentElement.lang }, role) : null,
   );
+}
+
+/** An identity field's value, with a "check it" badge when indexing doubts it (an OCR'd scan, an odd layout):
+ * the confidence and the reasons in its tooltip. A doubted field that could not be read at all still shows. */
+function reviewed(doc, field) {
+  const value = doc[field];
+  const review = (doc.review || []).find((r) => r.field === field);
+  if (!review || !review.needs_review) return value;
+  const reasons = (review.reasons || []).join("; ");
+  const tip = t("review.tip", { c: Math.round(100 * review.confidence) }) + (reasons ? ` (${reasons})` : "");
+  const node = el("span", { class: "reviewed", dataset: { needsReview: field } });
+  node.append(value ? String(value) : el("span", { class: "review-missing" }, t("review.missing")));
+  node.append(" ", el("span", { class: "badge review", title: tip, role: "note" }, t("review.badge")));
+  return node;
 }
 
 /** The validity of the document: its status, why (in the interface language), by which document (linked when
