@@ -61,11 +61,13 @@ class OpenVINOEmbedder:
         self._titled = "title:" in self._doc_prompt
 
     def _run(self, texts: list[str]) -> np.ndarray:
-        enc = self._tokenizer(texts, padding=True, truncation=True, max_length=self._max_len, return_tensors="np")
-        inputs = {k: np.asarray(enc[k], dtype=np.int64) for k in ("input_ids", "attention_mask")}
+        # Tokenizer under the lock too: a fast tokenizer changing its padding/truncation state from two threads
+        # at once raises "Already borrowed".
         with self._lock:
+            enc = self._tokenizer(texts, padding=True, truncation=True, max_length=self._max_len, return_tensors="np")
+            inputs = {k: np.asarray(enc[k], dtype=np.int64) for k in ("input_ids", "attention_mask")}
             result = self._request.infer(inputs)[self._output]
-        return np.array(result, dtype=np.float32)  # copy: the request reuses its output buffer
+            return np.array(result, dtype=np.float32)  # a copy: the request reuses its output buffer
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
