@@ -188,3 +188,15 @@ def test_artefact_stamp_catches_changes(tmp_path: Path) -> None:
     shutil.rmtree(folder)
     with pytest.raises(ModelUnavailable, match="no fast-backend artefact"):
         openvino_export.verify_openvino_artefact(folder)
+
+
+@pytest.mark.model
+def test_concurrent_queries_get_their_own_vectors(settings: Settings, artefact: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fast_e = shared_embedder(_settings(settings, "openvino"))
+    alone = fast_e.embed_queries(QUERIES)
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda i: fast_e.embed_queries([QUERIES[i % 3]])[0], range(6)))
+    for i, vec in enumerate(together):
+        assert float(vec @ alone[i % 3]) > 0.9999
