@@ -108,14 +108,17 @@ def build_openvino_artefact(model_folder: Path, *, force: bool = False) -> Path:
     sample = st.tokenizer(["title: none | text: xin chào", "task: search result | query: hello"], padding=True)
     example = {k: torch.tensor(sample[k], dtype=torch.int64) for k in ("input_ids", "attention_mask")}
     logger.info("exporting %s to OpenVINO (about a minute)", model_folder.name)
-    with torch.no_grad():
-        graph = ov.convert_model(
-            pipeline,
-            example_input=example,
-            input=[("input_ids", [-1, -1], ov.Type.i64), ("attention_mask", [-1, -1], ov.Type.i64)],
-        )
-    logger.info("compressing weights to int8 with NNCF")
-    graph = nncf.compress_weights(graph, mode=nncf.CompressWeightsMode.INT8_SYM)
+    try:
+        with torch.no_grad():
+            graph = ov.convert_model(
+                pipeline,
+                example_input=example,
+                input=[("input_ids", [-1, -1], ov.Type.i64), ("attention_mask", [-1, -1], ov.Type.i64)],
+            )
+        logger.info("compressing weights to int8 with NNCF")
+        graph = nncf.compress_weights(graph, mode=nncf.CompressWeightsMode.INT8_SYM)
+    except Exception as exc:  # a converter failure of another openvino/transformers version: torch still works
+        raise ModelUnavailable(f"exporting {model_folder.name} to OpenVINO failed: {exc}") from exc
     meta = {
         "format": FORMAT_VERSION,
         "source": model_folder.name,
