@@ -56,6 +56,15 @@ class VectorSettings(BaseModel):
     hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
     hnsw_ef_construction: int = Field(200, ge=16, description="HNSW build beam width.")
     hnsw_ef_search: int = Field(128, ge=16, description="HNSW query beam width.")
+    exact_below: int = Field(
+        4096,
+        ge=0,
+        description="A restricted search allowing at most this many chunks scores them exactly (numpy) instead"
+        " of walking the HNSW graph.",
+    )
+    hnsw_compact_ratio: float = Field(
+        0.2, gt=0.0, le=1.0, description="Rebuild the HNSW graph when this share of it is deleted vectors."
+    )
 
 
 class FusionSettings(BaseModel):

@@ -32,7 +32,7 @@ def backend_exists(directory: Path) -> bool:
 def open_backend(settings: Settings, directory: Path) -> Backend:
     """The SQLite store ``store.sqlite`` (created when absent) and faiss vectors ``vectors.faiss`` of an index
     directory."""
-    from indexer.storage.faiss_index import FaissFiles
+    from indexer.storage.faiss_files import FaissFiles
     from indexer.storage.sqlite_store import SQLiteStore
 
     return Backend(SQLiteStore(directory / STORE_NAME), FaissFiles(directory / VECTORS_NAME, settings.vectors))

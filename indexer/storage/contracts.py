@@ -198,8 +198,8 @@ class VectorIndex(Protocol):
     def search(self, query: np.ndarray, k: int, flt: SearchFilter) -> list[ChunkHit]:
         """Up to k (chunk_id, score) best first of the passages ``flt`` lets through. The filter (access part
         included) restricts the search inside the index, before the top-k: nothing it excludes is ever returned
-        or takes a slot. How it is applied is the backend's business (faiss: an id selector built from the
-        store; PostgreSQL: the same SQL ``WHERE``)."""
+        or takes a slot. How it is applied is the backend's business (faiss: an allow-bitmap of the chunks'
+        access labels and the store's ids for user filters; PostgreSQL: the same SQL ``WHERE``)."""
         ...
 
 
@@ -208,7 +208,17 @@ class VectorSource(Protocol):
     """Keeps a backend's vector index in step with its store."""
 
     def current(self, generation: int, store: DocumentStore, dimension: int) -> VectorIndex:
-        """The vector index reflecting ``generation`` of ``store``, bound to ``store`` for its filters: the saved
-        one when it is that generation, otherwise rebuilt from ``store.all_vectors()`` (and saved when the backend
-        can)."""
+        """The vector index reflecting (at least) ``generation`` of ``store``, bound to ``store`` for its filters:
+        brought up to date however the backend can (faiss: in place from the store's change log, else the saved
+        file, else rebuilt from the store and saved)."""
+        ...
+
+
+@runtime_checkable
+class SavesVectors(Protocol):
+    """A ``VectorSource`` that keeps its index in memory and saves it when asked (optional: a backend whose
+    vectors live in its database has nothing to save)."""
+
+    def save_vectors(self, store: DocumentStore) -> None:
+        """Persist the in-memory vector index (after a write run), so the next reader starts from it."""
         ...

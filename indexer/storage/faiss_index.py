@@ -1,147 +1,300 @@
-"""faiss vector index over chunk vectors: exact inner product while small, HNSW once large.
+"""faiss vector index over chunk vectors: exact inner product while small, HNSW once large; updated in place.
 
 Inner product equals cosine because every vector is L2-normalised. The index is derived from the SQLite store
-and saved with the store generation it reflects; a stale or missing file is rebuilt from the store.
+and saved with the store generation it reflects. Commits reach it as deltas (``apply``): new vectors are added
+with their chunk ids; removed ones are deleted from a flat index and tombstoned in an HNSW graph (faiss HNSW
+cannot delete), hidden from every search by a live bitmap until ``compacted`` rebuilds the graph.
+
+Restricted searches take a packed allow-bitmap over chunk ids (``search_bitmap``): few allowed chunks are
+scored exactly with numpy over their stored vectors (HNSW under a narrow filter loses recall and time); many
+go through HNSW with an ``IDSelectorBitmap`` and a beam widened in proportion to what the filter hides.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import threading
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
 
 from indexer.config import VectorSettings
-from indexer.storage.contracts import DocumentStore
-from indexer.storage.filters import SearchFilter
+from indexer.storage.access_bitmaps import bitmap_of_ids, ids_of, popcount
 from indexer.storage.records import ChunkHit
+from indexer.storage.rwlock import ReadWriteLock
 
 logger = logging.getLogger(__name__)
 
+NO_ROW = -1
+DEAD = -2
+MAX_EF = 2048  # the widest HNSW beam a restricted search uses
+
+
+def _kind(settings: VectorSettings, hnsw: bool) -> str:
+    if not hnsw:
+        return "flat-ip"
+    return f"hnsw(M={settings.hnsw_m},efC={settings.hnsw_ef_construction},efS={settings.hnsw_ef_search})"
+
 
 class FaissIndex:
-    """An IDMap'd faiss index keyed by chunk id, with filtered search through an id selector."""
+    """An IDMap'd faiss index keyed by chunk id, with filtered search and in-place updates."""
 
-    def __init__(self, index: faiss.Index, kind: str, ef_search: int) -> None:
-        self._index = index
+    def __init__(self, index: faiss.Index, kind: str, settings: VectorSettings) -> None:
+        self._index: Any = index  # an IndexIDMap2 (faiss's stubs know only Index)
         self.kind = kind
-        self._ef_search = ef_search
+        self._settings = settings
+        self._ef_search = settings.hnsw_ef_search
+        self._lock = ReadWriteLock()
+        self._dead = 0
+        self._reindex()
 
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int, settings: VectorSettings) -> FaissIndex:
         """Flat inner product below ``hnsw_threshold`` vectors, HNSW (M, efConstruction recorded) above."""
+        hnsw = len(ids) >= settings.hnsw_threshold > 0
         base: faiss.Index
-        if len(ids) >= settings.hnsw_threshold > 0:
+        if hnsw:
             base = faiss.IndexHNSWFlat(dim, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             base.hnsw.efConstruction = settings.hnsw_ef_construction
-            kind = f"hnsw(M={settings.hnsw_m},efC={settings.hnsw_ef_construction},efS={settings.hnsw_ef_search})"
         else:
             base = faiss.IndexFlatIP(dim)
-            kind = "flat-ip"
         index = faiss.IndexIDMap2(base)
         if len(ids):
             index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
-        return cls(index, kind, settings.hnsw_ef_search)
+        return cls(index, _kind(settings, hnsw), settings)
+
+    # ---- bookkeeping ------------------------------------------------------------------------------------
+    def _reindex(self) -> None:
+        """Rebuild the row maps from faiss's id map (after a load, a build or a flat removal)."""
+        self._row_ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        top = int(self._row_ids.max()) + 1 if len(self._row_ids) else 0
+        self._rows = np.full(max(1024, top), NO_ROW, dtype=np.int64)
+        self._rows[self._row_ids] = np.arange(len(self._row_ids), dtype=np.int64)
+        self._dead = 0
+        self._live_cache: tuple[np.ndarray, int] | None = None
+
+    def _grow(self, top: int) -> None:
+        if top <= len(self._rows):
+            return
+        rows = np.full(1 << int(top).bit_length(), NO_ROW, dtype=np.int64)
+        rows[: len(self._rows)] = self._rows
+        self._rows = rows
+
+    @property
+    def raw(self) -> Any:
+        """The faiss index itself (benchmarks compare search paths on it)."""
+        return self._index
+
+    @property
+    def settings(self) -> VectorSettings:
+        """The layout settings it was built or loaded with (thresholds of the search methods)."""
+        return self._settings
+
+    @property
+    def is_hnsw(self) -> bool:
+        """Whether the index is an HNSW graph (tombstones, beam width) rather than flat."""
+        return self.kind.startswith("hnsw")
 
     @property
     def size(self) -> int:
+        """Live vectors (tombstoned ones excluded)."""
+        return int(self._index.ntotal) - self._dead
+
+    @property
+    def stored(self) -> int:
+        """Vectors faiss holds, tombstoned ones included."""
         return int(self._index.ntotal)
 
+    @property
+    def dead(self) -> int:
+        """Tombstoned vectors still in the graph."""
+        return self._dead
+
+    @property
+    def dimension(self) -> int:
+        """The vectors' dimension."""
+        return int(self._index.d)
+
+    def live_ids(self) -> np.ndarray:
+        """Chunk ids (ascending) of the live vectors."""
+        return np.flatnonzero(self._rows >= 0).astype(np.int64)
+
+    def _live_bitmap(self) -> tuple[np.ndarray, int]:
+        if self._live_cache is None:
+            self._live_cache = (np.packbits(self._rows >= 0, bitorder="little"), self.size)
+        return self._live_cache
+
+    def _xb(self) -> np.ndarray:
+        """A view (no copy) of the stored vectors by row."""
+        base: Any = faiss.downcast_index(self._index.index)
+        flat: Any = faiss.downcast_index(base.storage) if self.is_hnsw else base
+        n, d = self.stored, self.dimension
+        return faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+
+    # ---- updates ----------------------------------------------------------------------------------------
+    def apply(self, ids: np.ndarray, vectors: np.ndarray, removed: np.ndarray) -> None:
+        """Add vectors under their chunk ids and remove chunk ids, in place; both idempotent (ids already
+        present are not added again, unknown or removed ids are skipped)."""
+        with self._lock.write():
+            removed = np.asarray(removed, dtype=np.int64)
+            removed = removed[(removed >= 0) & (removed < len(self._rows))]
+            removed = removed[self._rows[removed] >= 0]
+            if len(removed):
+                if self.is_hnsw:
+                    self._rows[removed] = DEAD
+                    self._dead += len(removed)
+                else:  # flat: really removed (rows shift, so the row maps are rebuilt)
+                    self._index.remove_ids(faiss.IDSelectorBatch(removed))
+                    self._reindex()
+                    self._grow(int(removed.max()) + 1)
+                    self._rows[removed] = DEAD  # never re-added: chunk ids are not reused
+            ids = np.asarray(ids, dtype=np.int64)
+            if len(ids):
+                self._grow(int(ids.max()) + 1)
+                new = self._rows[ids] == NO_ROW
+                ids, vectors = ids[new], vectors[new]
+            if len(ids):
+                start = self.stored
+                self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+                self._rows[ids] = np.arange(start, start + len(ids), dtype=np.int64)
+                self._row_ids = np.concatenate([self._row_ids, ids])
+            self._live_cache = None
+
+    def retain(self, ids: np.ndarray) -> np.ndarray:
+        """Remove every live vector whose chunk id is not in ``ids`` (a loaded file's chunks deleted since);
+        returns the ids removed."""
+        keep = np.zeros(len(self._rows), dtype=bool)
+        ids = ids[(ids >= 0) & (ids < len(self._rows))]
+        keep[ids] = True
+        gone = np.flatnonzero((self._rows >= 0) & ~keep).astype(np.int64)
+        if len(gone):
+            self.apply(np.zeros(0, dtype=np.int64), np.zeros((0, self.dimension), np.float32), gone)
+        return gone
+
+    def needs_compaction(self) -> bool:
+        """Whether tombstones pass ``hnsw_compact_ratio`` of the graph, or the index outgrew (or shrank
+        below) its flat/HNSW layout."""
+        hnsw_wanted = self.size >= self._settings.hnsw_threshold > 0
+        if hnsw_wanted != self.is_hnsw and (hnsw_wanted or self.size < self._settings.hnsw_threshold // 2):
+            return True
+        return self.stored > 0 and self._dead / self.stored > self._settings.hnsw_compact_ratio
+
+    def compacted(self) -> FaissIndex:
+        """A fresh index of the live vectors only (the layout chosen again by size)."""
+        with self._lock.read():
+            ids = self.live_ids()
+            vectors = np.array(self._xb()[self._rows[ids]], dtype=np.float32)
+        logger.info("compacting vector index: %d live, %d tombstoned", len(ids), self._dead)
+        return FaissIndex.build(ids, vectors, self.dimension, self._settings)
+
+    # ---- search -----------------------------------------------------------------------------------------
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[ChunkHit]:
-        """Top-k (chunk_id, inner product); ``allowed`` restricts the search inside faiss, before the top-k."""
+        """Top-k (chunk_id, inner product); ``allowed`` (chunk ids) restricts the search inside the index,
+        before the top-k."""
+        if allowed is None:
+            if self._dead:
+                bitmap, count = self._live_bitmap()
+                return self.search_bitmap(query, k, bitmap, count)
+            return self._faiss_search(query, k, None, self.size)
+        ids = np.unique(np.asarray(allowed, dtype=np.int64))
+        ids = ids[(ids >= 0) & (ids < len(self._rows))]
+        ids = ids[self._rows[ids] >= 0]
+        if len(ids) <= self._settings.exact_below:
+            return self._exact(query, k, ids)
+        return self.search_bitmap(query, k, bitmap_of_ids(ids, len(self._rows)), len(ids))
+
+    def search_bitmap(self, query: np.ndarray, k: int, bitmap: np.ndarray, count: int) -> list[ChunkHit]:
+        """Top-k among the chunk ids a packed bitmap sets (``count`` of them, for choosing the method)."""
+        if count <= 0 or k <= 0 or self.size == 0:
+            return []
+        if self._dead:  # the caller's bitmap may predate a removal
+            live, _ = self._live_bitmap()
+            n = min(len(live), len(bitmap))
+            bitmap = bitmap[:n] & live[:n]
+            count = popcount(bitmap)
+        if count <= self._settings.exact_below:
+            return self._exact(query, k, ids_of(bitmap))
+        return self._faiss_search(query, k, bitmap, count)
+
+    def _exact(self, query: np.ndarray, k: int, ids: np.ndarray) -> list[ChunkHit]:
+        """Brute force over the given live chunk ids (ascending), ties in id order."""
+        if k <= 0 or len(ids) == 0:
+            return []
+        q = np.ascontiguousarray(query.reshape(-1), dtype=np.float32)
+        with self._lock.read():
+            ids = ids[ids < len(self._rows)]
+            rows = self._rows[ids]
+            ids, rows = ids[rows >= 0], rows[rows >= 0]
+            scores = self._xb()[rows] @ q
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [ChunkHit(int(ids[i]), float(scores[i])) for i in order]
+
+    def _faiss_search(self, query: np.ndarray, k: int, bitmap: np.ndarray | None, count: int) -> list[ChunkHit]:
         if self.size == 0 or k <= 0:
             return []
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        k = min(k, count, self.size)
         params = None
-        if allowed is not None:
-            if len(allowed) == 0:
-                return []
-            sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            if self.kind.startswith("hnsw"):
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self._ef_search, k))  # type: ignore[attr-defined]
-            else:
-                params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
-            k = min(k, len(allowed))
-        elif self.kind.startswith("hnsw"):
-            params = faiss.SearchParametersHNSW(efSearch=max(self._ef_search, k))  # type: ignore[attr-defined]
-        k = min(k, self.size)
-        scores, ids = self._index.search(q, k, params=params)
+        sel = faiss.IDSelectorBitmap(bitmap) if bitmap is not None else None  # type: ignore[call-arg,arg-type]
+        if self.is_hnsw:
+            # The beam widens as the filter hides more of the graph: a hidden node still costs a visit but
+            # never fills a result slot.
+            ef = max(self._ef_search, k)
+            if bitmap is not None:
+                ef = min(MAX_EF, int(ef * max(1.0, (self.size / max(count, 1)) ** 0.5)))
+            params = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
+            if sel is not None:
+                params.sel = sel
+        elif sel is not None:
+            params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
+        with self._lock.read():
+            scores, ids = self._index.search(q, k, params=params)
         return [ChunkHit(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
-    def save(self, path: Path, generation: int) -> None:
-        """Write atomically (temp file + rename) with the store generation it reflects."""
-        # Unique temp names: a server and a CLI run may save the same index at the same moment.
-        tag = f".{os.getpid()}.{threading.get_ident()}.tmp"
-        tmp = path.with_name(path.name + tag)
-        faiss.write_index(self._index, str(tmp))
-        os.replace(tmp, path)
-        meta = {"generation": generation, "kind": self.kind, "size": self.size}
-        meta_tmp = path.with_name(path.stem + ".json" + tag)
-        meta_tmp.write_text(json.dumps(meta))
-        os.replace(meta_tmp, path.with_suffix(".json"))
+    # ---- files ------------------------------------------------------------------------------------------
+    def write(self, path: Path) -> None:
+        """Write the faiss file (tombstoned vectors included: a loader drops them against the store)."""
+        with self._lock.read():
+            faiss.write_index(self._index, str(path))
+
+    @staticmethod
+    def read_meta(path: Path) -> dict[str, object] | None:
+        """The saved index's metadata (generation, kind, size), None when absent or unreadable."""
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text())
+        except (OSError, ValueError):
+            return None
+        return meta if isinstance(meta, dict) else None
 
     @classmethod
-    def load(cls, path: Path, generation: int, settings: VectorSettings) -> FaissIndex | None:
-        """The saved index if it reflects ``generation``, else None (the caller rebuilds)."""
-        meta_path = path.with_suffix(".json")
-        if not path.is_file() or not meta_path.is_file():
+    def load_any(cls, path: Path, settings: VectorSettings) -> tuple[FaissIndex, int] | None:
+        """(the saved index, the generation it reflects), None when missing, unreadable or inconsistent."""
+        meta = cls.read_meta(path)
+        if meta is None or not path.is_file():
             return None
         try:
-            meta = json.loads(meta_path.read_text())
-            if int(meta.get("generation", -1)) != generation:
-                return None
+            generation = int(str(meta.get("generation", -1)))
             index = faiss.read_index(str(path))
         except (OSError, ValueError, RuntimeError) as exc:
             logger.warning("vector index %s unreadable (%s); rebuilding", path, exc)
             return None
-        return cls(index, str(meta.get("kind", "flat-ip")), settings.hnsw_ef_search)
+        if int(index.ntotal) != int(str(meta.get("size", index.ntotal))) or not isinstance(index, faiss.IndexIDMap2):
+            logger.warning("vector index %s does not match its metadata; rebuilding", path)
+            return None
+        return cls(index, str(meta.get("kind", "flat-ip")), settings), generation
 
+    def save(self, path: Path, generation: int) -> None:
+        """Write atomically with the store generation it reflects (see ``faiss_files.save_index``)."""
+        from indexer.storage.faiss_files import save_index
 
-class StoreBoundFaiss:
-    """The ``VectorIndex`` of the SQLite + faiss backend: a ``FaissIndex`` and the store that resolves filters.
+        save_index(self, path, generation)
 
-    A filter that is not unrestricted becomes the ids of the chunks it allows (from the store), applied inside
-    faiss through an id selector before the top-k.
-    """
-
-    def __init__(self, index: FaissIndex, store: DocumentStore) -> None:
-        self.index = index
-        self._store = store
-
-    @property
-    def size(self) -> int:
-        return self.index.size
-
-    @property
-    def kind(self) -> str:
-        return self.index.kind
-
-    def search(self, query: np.ndarray, k: int, flt: SearchFilter) -> list[ChunkHit]:
-        allowed = None if flt.is_unrestricted else self._store.allowed_chunk_ids(flt)
-        return self.index.search(query, k, allowed)
-
-
-class FaissFiles:
-    """The faiss ``VectorSource``: one saved index file beside the store, rebuilt when it is stale."""
-
-    def __init__(self, path: Path, settings: VectorSettings) -> None:
-        self.path = path
-        self.settings = settings
-
-    def current(self, generation: int, store: DocumentStore, dimension: int) -> StoreBoundFaiss:
-        """The saved index if it reflects ``generation``, else one rebuilt from the store and saved."""
-        vectors = FaissIndex.load(self.path, generation, self.settings)
-        if vectors is not None:
-            return StoreBoundFaiss(vectors, store)
-        ids, vecs = store.all_vectors()
-        logger.info("building vector index over %d chunks (generation %d)", len(ids), generation)
-        vectors = FaissIndex.build(ids, vecs, dimension, self.settings)
-        try:
-            vectors.save(self.path, generation)
-        except OSError as exc:  # a read-only reader still serves from memory
-            logger.warning("could not save vector index: %s", exc)
-        return StoreBoundFaiss(vectors, store)
+    @classmethod
+    def load(cls, path: Path, generation: int, settings: VectorSettings) -> FaissIndex | None:
+        """The saved index if it reflects ``generation``, else None (the caller rebuilds)."""
+        loaded = cls.load_any(path, settings)
+        if loaded is None or loaded[1] != generation:
+            return None
+        return loaded[0]

@@ -1,8 +1,8 @@
 """An index directory: a store, its vector index and the manifest, opened for reading or writing.
 
 The backend (SQLite + faiss) comes from ``backends.open_backend``; this module sees only its contracts.
-Readers call ``refresh()`` (cheap) before a query; when a writer has committed since, the vector index is
-reloaded from the saved file, or rebuilt from the store if the file is stale (e.g. after a crash).
+Readers call ``refresh()`` (cheap) before a query; when a writer has committed since, the vector source brings
+its index up to date (faiss: in place, from the store's change log; see ``faiss_files``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from indexer.config import Settings
 from indexer.errors import IndexNotFound
 from indexer.storage.backends import STORE_NAME, VECTORS_NAME, Backend, backend_exists, open_backend
-from indexer.storage.contracts import Store, VectorIndex
+from indexer.storage.contracts import SavesVectors, Store, VectorIndex
 from indexer.storage.filters import SearchFilter
 from indexer.storage.manifest import Manifest
 from indexer.storage.records import ChunkHit
@@ -113,8 +113,11 @@ class Index:
             self._vectors, self._generation = vectors, generation
 
     def commit_vectors(self) -> None:
-        """After a write run: bring the saved vector index up to the store's generation."""
+        """After a write run: bring the vector index up to the store's generation and save it (a backend that
+        keeps it in memory), so the next reader loads it and replays only later commits."""
         self.refresh()
+        if isinstance(self._source, SavesVectors):
+            self._source.save_vectors(self.store)
 
     def dense_search(self, query_vec: np.ndarray, flt: SearchFilter, k: int) -> list[ChunkHit]:
         """Vector search restricted inside the vector index to the chunks the filter allows."""

@@ -74,6 +74,16 @@ CREATE TABLE IF NOT EXISTS relations (
 CREATE INDEX IF NOT EXISTS relations_target ON relations(target_key, kind);
 CREATE INDEX IF NOT EXISTS documents_effective ON documents(effective_date);
 """
+# One row per chunk a commit adds or removes (see sqlite_vectors).
+VECTOR_LOG_DDL = """
+CREATE TABLE IF NOT EXISTS vector_log (
+    generation INTEGER NOT NULL,
+    chunk_id INTEGER NOT NULL,
+    added INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vector_log_generation ON vector_log(generation);
+"""
+FLOOR_SQL = "INSERT OR IGNORE INTO meta(key, value) SELECT ?, value FROM meta WHERE key = 'generation'"
 _V3_COLUMNS = {
     "documents": ("effective_date TEXT", "expiry_date TEXT", "dates TEXT NOT NULL DEFAULT '{}'"),
     "chunks": ("role TEXT NOT NULL DEFAULT ''",),
@@ -108,11 +118,13 @@ def create_schema(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-    conn.executescript(RELATIONS_DDL)
+    conn.executescript(RELATIONS_DDL + VECTOR_LOG_DDL)
     conn.execute(
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), ('generation', '0')",
         (str(SCHEMA_VERSION),),
     )
+    for key in ("vector_log_floor", "vector_log_at"):  # the change log starts complete at the current generation
+        conn.execute(FLOOR_SQL, (key,))
 
 
 def _add_columns(conn: sqlite3.Connection) -> None:

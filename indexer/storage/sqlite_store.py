@@ -24,6 +24,7 @@ from indexer.storage.schema import create_schema
 from indexer.storage.sqlite_base import SQLiteDatabase
 from indexer.storage.sqlite_reads import SQLiteReads
 from indexer.storage.sqlite_relations import SQLiteRelations
+from indexer.storage.sqlite_vectors import SQLiteVectorFeed, log_added, log_removed, next_generation
 from indexer.understanding.text import fold, tokenize
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def lexical_columns(text: str) -> tuple[str, str]:
     return " ".join(tokens), " ".join(fold(t) for t in tokens)
 
 
-class SQLiteStore(SQLiteReads, SQLiteRelations, SQLiteDatabase):
+class SQLiteStore(SQLiteReads, SQLiteRelations, SQLiteVectorFeed, SQLiteDatabase):
     """Document store over one SQLite file; thread-safe for one writer and many readers."""
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
@@ -88,8 +89,9 @@ class SQLiteStore(SQLiteReads, SQLiteRelations, SQLiteDatabase):
         """Replace each (document, source_root, chunks, embed_hashes, vectors) atomically, all in one commit."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.transaction() as conn:
+            generation = next_generation(conn)
             for doc, root, chunks, hashes, vectors in items:
-                self._delete(conn, [doc.doc_id])
+                self._delete(conn, [doc.doc_id], generation)
                 ident = doc.identity
                 conn.execute(
                     "INSERT INTO documents(doc_id, source, source_root, content_hash, number, doc_type, issuer,"
@@ -136,6 +138,7 @@ class SQLiteStore(SQLiteReads, SQLiteRelations, SQLiteDatabase):
                 )
                 level = int(ident.classification)
                 vocab: Counter[tuple[str, str]] = Counter()
+                new_ids: list[int] = []
                 for chunk, h, vec in zip(chunks, hashes, vectors, strict=True):
                     cur = conn.execute(
                         "INSERT INTO chunks(doc_id, ordinal, section, pages, char_start, char_end, text,"
@@ -153,9 +156,12 @@ class SQLiteStore(SQLiteReads, SQLiteRelations, SQLiteDatabase):
                             chunk.role,
                         ),
                     )
+                    chunk_id = int(cur.lastrowid or 0)
+                    new_ids.append(chunk_id)
                     exact, folded = lexical_columns(f"{ident.number or ''} {chunk.section} {chunk.text}")
-                    vocab.update(sqlite_lexical.add(conn, int(cur.lastrowid or 0), level, exact, folded))
+                    vocab.update(sqlite_lexical.add(conn, chunk_id, level, exact, folded))
                 sqlite_lexical.add_vocab(conn, level, ident.unit, vocab)
+                log_added(conn, generation, new_ids)
             self._bump(conn)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
@@ -163,12 +169,13 @@ class SQLiteStore(SQLiteReads, SQLiteRelations, SQLiteDatabase):
         if not doc_ids:
             return
         with self.transaction() as conn:
-            self._delete(conn, doc_ids)
+            self._delete(conn, doc_ids, next_generation(conn))
             self._bump(conn)
 
     @staticmethod
-    def _delete(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> None:
+    def _delete(conn: sqlite3.Connection, doc_ids: Sequence[str], generation: int) -> None:
         for doc_id in doc_ids:
+            log_removed(conn, generation, doc_id)  # before its chunks go: readers drop these ids
             sqlite_lexical.delete_document(conn, doc_id)  # its passages, statistics and word forms
             conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM doc_numbers WHERE doc_id = ?", (doc_id,))

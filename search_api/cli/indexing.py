@@ -20,16 +20,27 @@ def index_cmd(
     index: IndexOpt = None,
     unit: Annotated[str | None, typer.Option(help="Owning unit for documents that name none.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    ray: Annotated[
+        bool, typer.Option("--ray", help="Embed on a Ray cluster (Ray Data actors, one model each; GPUs if any).")
+    ] = False,
+    ray_address: Annotated[
+        str, typer.Option("--ray-address", help="Ray cluster to join (ray://host:10001 or auto); default: local.")
+    ] = "",
 ) -> None:
     """Index files and folders incrementally; the exit code is 1 when any file failed."""
     from indexer.build.pipeline import IndexPipeline
     from indexer.embedding import create_embedder
+    from indexer.interfaces import Embedder
     from indexer.storage.index import Index
 
     settings = settings_for(index)
     try:
-        embedder = create_embedder(settings)
+        embedder: Embedder = create_embedder(settings)
         idx = Index.open_or_create(settings, embedder.name, embedder.dimension)
+        if ray or ray_address:
+            from indexer.build.ray_embed import RayEmbedder
+
+            embedder = RayEmbedder(settings, embedder, ray_address)
     except IndexerError as exc:
         fail(exc)
     pipeline = IndexPipeline(settings, embedder, idx)
@@ -41,6 +52,8 @@ def index_cmd(
     else:
         report = pipeline.run(paths, default_unit=unit)
     idx.close()
+    if hasattr(embedder, "shutdown"):
+        embedder.shutdown()
     if json_out:
         # Plain print: print_json wraps long strings (paths) at the console width, breaking the JSON.
         out.print(
