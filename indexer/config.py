@@ -34,6 +34,11 @@ class EmbeddingSettings(BaseModel):
     threads: int = Field(0, ge=0, description="torch threads; 0 = number of CPU cores.")
     dimension: int = Field(0, ge=0, description="Truncate vectors (Matryoshka) to this size; 0 = full.")
     query_cache: int = Field(2048, ge=0, description="Query vectors kept in an LRU cache (0 = no cache).")
+    backend: Literal["auto", "torch", "openvino"] = Field(
+        "auto",
+        description="auto = openvino (int8 weights, int8 dot products) for the default model where the CPU has "
+        "int8 dot-product instructions (VNNI/AMX) and `thammuu models fetch` built its artefact, else torch.",
+    )
 
 
 class ChunkingSettings(BaseModel):

@@ -92,6 +92,9 @@ class IndexPipeline:
         self.settings = settings
         self.embedder = embedder
         self.index = index
+        backend = getattr(embedder, "backend", None)  # the real embedders name theirs; fakes have none
+        if backend:
+            self.index.record_backend(backend)
         self.store = index.store
         self.registry = build_registry(settings.ocr)
         self.chunker = StructureChunker(settings.chunking)

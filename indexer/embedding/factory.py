@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 
 from indexer.config import DEFAULT_MODEL, Settings
+from indexer.embedding.cpu import has_int8_dot
 from indexer.embedding.fetch import fetch_gemma, is_verified, verify_and_stamp
+from indexer.embedding.openvino_export import artefact_dir, build_openvino_artefact
 from indexer.embedding.query_cache import QueryCachingEmbedder
 from indexer.errors import ModelUnavailable
 from indexer.interfaces import Embedder
+
+logger = logging.getLogger(__name__)
 
 
 def resolve_model_path(settings: Settings) -> tuple[Path, str]:
@@ -28,16 +33,61 @@ def resolve_model_path(settings: Settings) -> tuple[Path, str]:
 
 
 def fetch_default_model(settings: Settings, force: bool = False) -> Path:
-    """Assemble and verify the default model in the models cache (idempotent)."""
-    return fetch_gemma(settings.models_dir, force=force)
+    """Assemble and verify the default model in the models cache, then build its fast artefact (idempotent).
+
+    The fast artefact is skipped with a logged reason when openvino/nncf are not installed: torch still works.
+    """
+    folder = fetch_gemma(settings.models_dir, force=force)
+    try:
+        build_openvino_artefact(folder, force=force)
+    except ModelUnavailable as exc:
+        if settings.embedding.backend == "openvino":
+            raise
+        logger.warning("fast backend not built, torch will be used: %s", exc)
+    return folder
+
+
+def choose_backend(settings: Settings, folder: Path, name: str) -> str:
+    """'openvino' or 'torch' for these settings; auto takes openvino only where it was measured faster and exists.
+
+    An explicit ``backend="openvino"`` is never silently replaced: loading it raises if it cannot be had.
+    """
+    wanted = settings.embedding.backend
+    if wanted != "auto":
+        if wanted == "openvino" and name != DEFAULT_MODEL:
+            raise ModelUnavailable(f"the openvino backend exists only for {DEFAULT_MODEL}, not {name}")
+        return wanted
+    if name != DEFAULT_MODEL:
+        return "torch"
+    if not has_int8_dot():
+        logger.info("torch backend: this CPU has no int8 dot-product instructions (VNNI/AMX)")
+        return "torch"
+    if not artefact_dir(folder).is_dir():
+        logger.warning("torch backend: no openvino artefact at %s (run `thammuu models fetch`)", artefact_dir(folder))
+        return "torch"
+    return "openvino"
+
+
+def _load(settings: Settings, folder: Path, name: str) -> Embedder:
+    backend = choose_backend(settings, folder, name)
+    if backend == "openvino":
+        from indexer.embedding.openvino_embedder import OpenVINOEmbedder
+
+        try:
+            return OpenVINOEmbedder(artefact_dir(folder), folder, name, settings.embedding)
+        except ModelUnavailable as exc:
+            if settings.embedding.backend == "openvino":
+                raise
+            logger.warning("falling back to the torch backend: %s", exc)
+    from indexer.embedding.sentence_transformer import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(folder, name, settings.embedding)
 
 
 def create_embedder(settings: Settings) -> Embedder:
-    """Build the configured embedder (imports torch lazily). One instance per process via ``shared_embedder``."""
-    from indexer.embedding.sentence_transformer import SentenceTransformerEmbedder
-
+    """Build the configured embedder (imports torch/openvino lazily). One instance per process: ``shared_embedder``."""
     folder, name = resolve_model_path(settings)
-    model = SentenceTransformerEmbedder(folder, name, settings.embedding)
+    model = _load(settings, folder, name)
     if settings.embedding.query_cache <= 0:
         return model
     return QueryCachingEmbedder(model, settings.embedding.query_cache)
@@ -45,7 +95,15 @@ def create_embedder(settings: Settings) -> Embedder:
 
 @lru_cache(maxsize=4)
 def _cached(
-    model: str, models_dir: str, dtype: str, max_len: int, batch: int, threads: int, dim: int, cache: int
+    model: str,
+    models_dir: str,
+    dtype: str,
+    max_len: int,
+    batch: int,
+    threads: int,
+    dim: int,
+    cache: int,
+    backend: str,
 ) -> Embedder:
     from indexer.config import EmbeddingSettings
 
@@ -59,6 +117,7 @@ def _cached(
             threads=threads,
             dimension=dim,
             query_cache=cache,
+            backend=backend,
         ),  # type: ignore[arg-type]
     )
     return create_embedder(s)
@@ -76,4 +135,5 @@ def shared_embedder(settings: Settings) -> Embedder:
         e.threads,
         e.dimension,
         e.query_cache,
+        e.backend,
     )

@@ -23,6 +23,7 @@ class QueryCachingEmbedder:
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension
+        self.backend: str = getattr(inner, "backend", "torch")
         self.size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()

@@ -10,20 +10,15 @@ from pathlib import Path
 import numpy as np
 
 from indexer.config import EmbeddingSettings
+from indexer.embedding.cpu import has_bf16
 
 logger = logging.getLogger(__name__)
 
 
-def _cpu_has_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 class SentenceTransformerEmbedder:
     """Encodes passages and queries with the model's own prompts, normalised, sorted by length to cut padding."""
+
+    backend = "torch"
 
     def __init__(self, path: Path, name: str, settings: EmbeddingSettings) -> None:
         # Offline for good: no hub look-ups even when a cache or network exists.
@@ -38,7 +33,7 @@ class SentenceTransformerEmbedder:
 
         if settings.threads:
             torch.set_num_threads(settings.threads)
-        use_bf16 = settings.dtype == "bf16" or (settings.dtype == "auto" and _cpu_has_bf16())
+        use_bf16 = settings.dtype == "bf16" or (settings.dtype == "auto" and has_bf16())
         dtype = torch.bfloat16 if use_bf16 else torch.float32
         logger.info("loading %s from %s (%s)", name, path, "bf16" if use_bf16 else "fp32")
         self._model = SentenceTransformer(

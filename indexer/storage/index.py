@@ -91,6 +91,13 @@ class Index:
                 backend.save_manifest(manifest)
         return cls(directory, settings, manifest, backend)
 
+    def record_backend(self, backend: str) -> None:
+        """Record in the manifest the encoder backend about to write vectors (saved when new)."""
+        if self.manifest.record_backend(backend):
+            if len(self.manifest.backends) > 1:
+                logger.info("index %s now holds vectors of backends %s", self.directory, self.manifest.backends)
+            self.manifest.save(self.directory)
+
     def check_model(self, model: str, dimension: int) -> None:
         """Refuse to query with a model other than the one that built the index."""
         self.manifest.check_compatible(model, dimension)

@@ -34,6 +34,9 @@ class Manifest:
     chunk_overlap: int = 0
     hnsw_threshold: int = 0
     hnsw: dict[str, int] = field(default_factory=dict)
+    # Encoder backends whose vectors are in the index ("torch", "openvino"): the same model, vectors at cosine
+    # ≥ 0.99 of each other, so either may query it (cross-backend retrieval measured in benchmarks/encoder.py).
+    backends: list[str] = field(default_factory=list)
     thammuu_version: str = __version__
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -45,6 +48,13 @@ class Manifest:
                 f"{model!r} (dimension {dimension}) is configured; use the same model or re-index into a new "
                 "directory (THAMMUU_INDEX_DIR)"
             )
+
+    def record_backend(self, backend: str) -> bool:
+        """Note that ``backend`` writes vectors into this index; True when it is new (the manifest must be saved)."""
+        if backend in self.backends:
+            return False
+        self.backends.append(backend)
+        return True
 
     def follow_chunker(self, chunking: ChunkingSettings) -> bool:
         """Record the configured chunker; True when it differs from the one that built the index.

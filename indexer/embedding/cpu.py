@@ -1,0 +1,29 @@
+"""What the CPU can do, read once from /proc/cpuinfo: it decides bf16 for torch and the int8 backend by default."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags (empty where /proc/cpuinfo cannot be read, e.g. not Linux)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
+
+
+def has_bf16() -> bool:
+    """bf16 arithmetic in hardware (AVX512-BF16 or AMX): torch runs EmbeddingGemma in bf16 there."""
+    return bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
+
+
+def has_int8_dot() -> bool:
+    """int8 dot-product instructions (VNNI or AMX), where the int8 backend was measured ≥ 2× torch bf16."""
+    return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & cpu_flags())
