@@ -95,8 +95,8 @@ class Index:
         """Record in the manifest the encoder backend about to write vectors (saved when new)."""
         if self.manifest.record_backend(backend):
             if len(self.manifest.backends) > 1:
-                logger.info("index %s now holds vectors of backends %s", self.directory, self.manifest.backends)
-            self.manifest.save(self.directory)
+                logger.info("index %s now holds vectors of backends %s", self.location, self.manifest.backends)
+            self._backend.save_manifest(self.manifest)  # the directory's file, or the database's row
 
     def check_model(self, model: str, dimension: int) -> None:
         """Refuse to query with a model other than the one that built the index."""
