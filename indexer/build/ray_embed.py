@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from indexer.config import Settings
+from indexer.embedding.prompts import Prompts
 from indexer.errors import IndexerError
 from indexer.interfaces import Embedder
 
@@ -60,6 +61,7 @@ class RayEmbedder:
             raise IndexerError("--ray needs Ray Data: pip install 'ray[data]'") from exc
         self.name, self.dimension = local.name, local.dimension
         self._local = local
+        self._prompts: Prompts = getattr(getattr(local, "inner", local), "prompts", Prompts())
         self._ray = ray
         if not ray.is_initialized():
             runtime_env: dict[str, Any] = {}
@@ -91,13 +93,14 @@ class RayEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         heads = [h or "none" for h in titles] if titles is not None else ["none"] * len(texts)
-        # The passages in the order the local embedder sorts its input (longest "title: … | text: …" first), cut
+        # The passages in the order the local embedder sorts its input (longest encoder input first), cut
         # into the encoder batches a local run pads; each Ray block holds whole batches and each actor embeds them
         # batch by batch, so the vectors equal a local run's (an int8 or bf16 encoder's output moves by ~3e-4 in
         # cosine with the padding of its batch).
         import pandas as pd
 
-        order = sorted(range(len(texts)), key=lambda i: -(len(texts[i]) + len(heads[i])))
+        inputs = self._prompts.documents(texts, heads)  # what the encoder sees: its sort key, as locally
+        order = sorted(range(len(texts)), key=lambda i: -len(inputs[i]))
         size = self._encoder_batch
         blocks = [
             pd.DataFrame(

@@ -17,6 +17,7 @@ import numpy as np
 
 from indexer.config import EmbeddingSettings
 from indexer.embedding.openvino_export import verify_openvino_artefact
+from indexer.embedding.prompts import Prompts
 from indexer.errors import ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -55,10 +56,7 @@ class OpenVINOEmbedder:
         self._truncate = settings.dimension or None
         self.dimension = self._truncate or full
         self.name = name if not self._truncate else f"{name}@{self._truncate}"
-        prompts = meta.get("prompts") or {}
-        self._query_prompt = prompts.get("query", prompts.get("Retrieval-query", ""))
-        self._doc_prompt = prompts.get("document", prompts.get("Retrieval-document", ""))
-        self._titled = "title:" in self._doc_prompt
+        self.prompts = Prompts.of(meta.get("prompts") or {})
 
     def _run(self, texts: list[str]) -> np.ndarray:
         # Tokenizer under the lock too: a fast tokenizer changing its padding/truncation state from two threads
@@ -84,13 +82,8 @@ class OpenVINOEmbedder:
 
     def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
         """Document prompt per passage; EmbeddingGemma's 'title: … | text: …' carries the document's title."""
-        if self._titled:
-            titles = titles or [None] * len(texts)
-            full = [f"title: {t or 'none'} | text: {x}" for x, t in zip(texts, titles, strict=True)]
-        else:
-            full = [self._doc_prompt + x for x in texts]
-        return self._encode(full)
+        return self._encode(self.prompts.documents(texts, titles))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Query prompt of the model ('task: search result | query: ')."""
-        return self._encode([self._query_prompt + t for t in texts])
+        return self._encode(self.prompts.queries(texts))

@@ -11,6 +11,7 @@ import numpy as np
 
 from indexer.config import EmbeddingSettings
 from indexer.embedding.cpu import has_bf16
+from indexer.embedding.prompts import Prompts
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +47,7 @@ class SentenceTransformerEmbedder:
         full = int(getter() or 0)
         self.dimension = self._truncate or full
         self.name = name if not self._truncate else f"{name}@{self._truncate}"
-        prompts = getattr(self._model, "prompts", {}) or {}
-        self._query_prompt = prompts.get("query", prompts.get("Retrieval-query", ""))
-        self._doc_prompt = prompts.get("document", prompts.get("Retrieval-document", ""))
-        self._titled = "title:" in self._doc_prompt
+        self.prompts = Prompts.of(getattr(self._model, "prompts", {}) or {})
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -69,12 +67,7 @@ class SentenceTransformerEmbedder:
 
     def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
         """Document prompt per passage; EmbeddingGemma's 'title: … | text: …' carries the document's title."""
-        if self._titled:
-            titles = titles or [None] * len(texts)
-            full = [f"title: {t or 'none'} | text: {x}" for x, t in zip(texts, titles, strict=True)]
-        else:
-            full = [self._doc_prompt + x for x in texts]
-        return self._encode(full)
+        return self._encode(self.prompts.documents(texts, titles))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self._query_prompt + t for t in texts])
+        return self._encode(self.prompts.queries(texts))
