@@ -200,3 +200,14 @@ def test_concurrent_queries_get_their_own_vectors(settings: Settings, artefact: 
         together = list(pool.map(lambda i: fast_e.embed_queries([QUERIES[i % 3]])[0], range(6)))
     for i, vec in enumerate(together):
         assert float(vec @ alone[i % 3]) > 0.9999
+
+
+@pytest.mark.model
+def test_batches_run_on_parallel_streams_in_order(settings: Settings, artefact: Path) -> None:
+    """One call's batches go to every CPU stream at once; each passage still gets its own vector, in order."""
+    fast_e = shared_embedder(_settings(settings, "openvino", batch_size=1))
+    texts, titles = [t for _, t in PASSAGES], [h for h, _ in PASSAGES]
+    together = fast_e.embed_documents(texts, titles)
+    for i, (text, title) in enumerate(zip(texts, titles, strict=True)):
+        alone = fast_e.embed_documents([text], [title])[0]
+        assert float(together[i] @ alone) > 0.9999
