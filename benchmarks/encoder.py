@@ -1,8 +1,9 @@
 """Encoder speed and quality: the torch backend (as it runs today) against the fast int8 backend, in one process.
 
 Run ``python -m benchmarks.encoder --json`` (``--passages N`` to use fewer ALQAC articles, ``--index-articles N``
-for the indexing check). Both backends encode the same ALQAC articles, interleaved in blocks so that other load
-on the machine falls on both alike; the figures are passages/s of each, their ratio, the cosine between the two
+for the indexing check, ``--scifact N`` to add N SciFact abstracts and the train claims they answer). Both
+backends encode the same ALQAC articles, interleaved in blocks so that other load on the machine falls on both
+alike; the figures are passages/s of each, their ratio, the cosine between the two
 vectors of every passage, dense nDCG@10 of each on the ALQAC train questions (over the benchmark's articles, which
 include every article a train question needs), cross-backend retrieval (passages of one, queries of the other),
 and the wall time of indexing the first articles through the real pipeline with each backend.
@@ -116,7 +117,30 @@ def index_check(
     return result
 
 
-def run(settings: Settings, passages: int, index_articles: int, out: Path) -> dict[str, Any]:
+def scifact_quality(backends: dict[str, Embedder], folder: Path, abstracts: int) -> dict[str, Any]:
+    """Both backends on SciFact (English): ``abstracts`` abstracts (every one the kept train claims cite, then
+    the corpus in order), dense nDCG@10 of each on the train claims they answer, and the cosine per abstract."""
+    rows, queries, qrels = select_articles(folder, abstracts)
+    enc = timed_encode(backends, [r["text"] for r in rows], [r.get("title") or "none" for r in rows])
+    vt, vf = enc["vectors"]["torch"], enc["vectors"]["fast"]
+    qids = list(queries)
+    qt = backends["torch"].embed_queries([queries[q] for q in qids])
+    qf = backends["fast"].embed_queries([queries[q] for q in qids])
+    ids = [r["_id"] for r in rows]
+    out = {
+        "abstracts": len(rows),
+        "train_claims": len(qids),
+        "ratio": enc["seconds"]["torch"] / enc["seconds"]["fast"],
+        "cosine_min": float((vt * vf).sum(axis=1).min()),
+        "cosine_mean": float((vt * vf).sum(axis=1).mean()),
+        "ndcg10_torch": ndcg10(vt, qt, ids, qids, qrels),
+        "ndcg10_fast": ndcg10(vf, qf, ids, qids, qrels),
+    }
+    out["ndcg10_delta"] = out["ndcg10_fast"] - out["ndcg10_torch"]
+    return out
+
+
+def run(settings: Settings, passages: int, index_articles: int, out: Path, scifact: int = 0) -> dict[str, Any]:
     """The whole benchmark; returns the record written as JSON."""
     alqac = settings.data_dir / "alqac-2023"
     rows, queries, qrels = select_articles(alqac, passages)
@@ -150,6 +174,8 @@ def run(settings: Settings, passages: int, index_articles: int, out: Path) -> di
         "ndcg10_fast_passages_torch_queries": ndcg10(vf, qt, ids, qids, qrels),
     }
     record["ndcg10_delta"] = record["ndcg10_fast"] - record["ndcg10_torch"]
+    if scifact:
+        record["scifact"] = scifact_quality(backends, settings.data_dir / "scifact", scifact)
     if index_articles:
         corpus = subset_corpus(alqac / "corpus.jsonl", index_articles, out / f"alqac-subset-{index_articles}")
         kept = [queries[q] for q in qids]
@@ -181,6 +207,19 @@ def to_markdown(r: dict[str, Any]) -> str:
             f"{r['ndcg10_torch_passages_fast_queries']:.4f} / {r['ndcg10_fast_passages_torch_queries']:.4f}",
         ),
     ]
+    if "scifact" in r:
+        sf = r["scifact"]
+        rows += [
+            (
+                f"SciFact: {sf['abstracts']} abstracts / {sf['train_claims']} train claims, ratio fast / torch",
+                f"{sf['ratio']:.2f}",
+            ),
+            ("SciFact cosine per abstract min / mean", f"{sf['cosine_min']:.4f} / {sf['cosine_mean']:.4f}"),
+            (
+                "SciFact nDCG@10 torch / fast (Δ)",
+                f"{sf['ndcg10_torch']:.4f} / {sf['ndcg10_fast']:.4f} ({sf['ndcg10_delta']:+.4f})",
+            ),
+        ]
     if "index_seconds" in r:
         s = r["index_seconds"]
         rows += [
@@ -205,11 +244,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--passages", type=int, default=1000, help="ALQAC articles to encode with both backends.")
     ap.add_argument("--index-articles", type=int, default=150, help="Articles indexed with each backend (0 = skip).")
+    ap.add_argument("--scifact", type=int, default=0, help="SciFact abstracts to encode with both (0 = skip).")
     ap.add_argument("--out", type=Path, default=Path("var/bench"), help="Scratch indexes and encoder.json go here.")
     ap.add_argument("--json", action="store_true", help="Print the JSON record instead of Markdown.")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    record = run(Settings(), args.passages, args.index_articles, args.out)
+    record = run(Settings(), args.passages, args.index_articles, args.out, args.scifact)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "encoder.json").write_text(json.dumps(record, indent=2))
     sys.stdout.write(json.dumps(record, indent=2) + "\n" if args.json else to_markdown(record))
