@@ -64,15 +64,17 @@ def test_vocabulary_covers_only_visible_levels(tmp_path: Path) -> None:
     assert store.vocab_exact_forms(["hoa"], PUBLIC) == {"hoa": [("hoà", 1)]}
 
 
-
 def test_deleting_a_document_drops_exactly_the_word_forms_no_passage_uses_any_more(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "store.sqlite")
-    store.write_documents([_doc("a", "hòa bình độc lập"), _doc("b", "hòa bình"), _doc("c", "tự do", Classification.MAT)])
+    store.write_documents(
+        [_doc("a", "hòa bình độc lập"), _doc("b", "hòa bình"), _doc("c", "tự do", Classification.MAT)]
+    )
     rows = lambda: {tuple(r) for r in store.conn.execute("SELECT level, folded, exact, n FROM vocab_levels")}  # noqa: E731
     store.delete_documents(["a"])
     assert rows() == {(0, "hoa", "hoà", 1), (0, "binh", "bình", 1), (1, "tu", "tự", 1), (1, "do", "do", 1)}
     store.delete_documents(["b", "c"])
     assert rows() == set()
+
 
 _V1_DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
