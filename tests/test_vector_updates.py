@@ -267,3 +267,102 @@ def test_a_reader_takes_the_writers_compacted_file(tmp_path: Path) -> None:
     assert after is not reading and after.index.dead == 0 and after.size == len(w.all_vectors()[0])
     w.close()
     r.close()
+
+
+def _hnsw(n: int, rng: np.random.Generator) -> tuple[FaissIndex, np.ndarray]:
+    vecs = rand_unit(rng, n)
+    settings = VectorSettings(hnsw_threshold=1, hnsw_m=16, hnsw_ef_search=64, exact_below=0)
+    return FaissIndex.build(np.arange(n, dtype=np.int64), vecs, DIM, settings), vecs
+
+
+def _top1(index: FaissIndex, vec: np.ndarray, how: str, n_bits: int) -> int | None:
+    if how == "ids":
+        hits = index.search(vec, 1, np.arange(n_bits, dtype=np.int64))
+    elif how == "bitmap":
+        hits = index.search_bitmap(vec, 1, np.packbits(np.ones(n_bits, dtype=bool), bitorder="little"), n_bits)
+    else:
+        hits = index.search(vec, 1)
+    return hits[0].chunk_id if hits else None
+
+
+def test_new_vectors_wait_beside_the_graph_searchable_until_folded() -> None:
+    rng = np.random.default_rng(11)
+    index, _ = _hnsw(50, rng)
+    new = rand_unit(rng, 20)
+    new_ids = np.arange(100, 120, dtype=np.int64)
+    index.apply(new_ids, new, np.zeros(0, dtype=np.int64))
+    assert (index.pending, index.stored, index.size) == (20, 50, 70)  # the graph itself is untouched
+    for how in ("all", "ids", "bitmap"):
+        assert [_top1(index, v, how, 128) for v in new] == new_ids.tolist(), how
+    index.apply(np.zeros(0, dtype=np.int64), np.zeros((0, DIM), np.float32), new_ids[:5])
+    assert index.pending == 15 and index.size == 65
+    assert all(_top1(index, v, "all", 128) != i for v, i in zip(new[:5], new_ids[:5], strict=True))
+    assert index.fold(step=4) == 15
+    assert (index.pending, index.stored, index.size) == (0, 65, 65)
+    assert [_top1(index, v, "bitmap", 128) for v in new[5:]] == new_ids[5:].tolist()
+    index.apply(new_ids[:5], new[:5], np.zeros(0, dtype=np.int64))  # a replayed add of removed ids
+    assert index.size == 65 and set(index.live_ids().tolist()) == set(range(50)) | set(new_ids[5:].tolist())
+
+
+def test_searches_during_a_fold_see_every_vector() -> None:
+    import threading
+
+    rng = np.random.default_rng(12)
+    index, _ = _hnsw(200, rng)
+    new = rand_unit(rng, 60)
+    new_ids = np.arange(500, 560, dtype=np.int64)
+    index.apply(new_ids, new, np.zeros(0, dtype=np.int64))
+    missed: list[int] = []
+    done = threading.Event()
+
+    def search() -> None:
+        while not done.is_set():
+            for v, i in zip(new[::7], new_ids[::7], strict=True):
+                if _top1(index, v, "all", 0) != i:
+                    missed.append(int(i))
+
+    thread = threading.Thread(target=search)
+    thread.start()
+    try:
+        assert index.fold(step=1) == 60
+    finally:
+        done.set()
+        thread.join()
+    assert missed == [] and index.pending == 0
+
+
+def test_a_saved_file_holds_the_pending_vectors(tmp_path: Path) -> None:
+    rng = np.random.default_rng(13)
+    index, _ = _hnsw(40, rng)
+    index.apply(np.arange(40, 50, dtype=np.int64), rand_unit(rng, 10), np.zeros(0, dtype=np.int64))
+    index.save(tmp_path / "v.faiss", 9)
+    loaded = FaissIndex.load(tmp_path / "v.faiss", 9, index.settings)
+    assert loaded is not None and loaded.stored == loaded.size == 50 and loaded.pending == 0
+
+
+def test_a_reader_with_much_pending_takes_the_writers_newer_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexer.storage import faiss_files
+
+    monkeypatch.setattr(faiss_files, "RELOAD_PENDING", 5)
+    layout = VectorSettings(hnsw_threshold=1, hnsw_m=16, exact_below=0)
+    settings = Settings(index_dir=tmp_path, vectors=layout)
+    rng = np.random.default_rng(14)
+    writer_side, reader_side = open_backend(settings, tmp_path), open_backend(settings, tmp_path)
+    w, r = writer_side.store, reader_side.store
+    assert isinstance(w, SQLiteStore) and isinstance(r, SQLiteStore) and isinstance(writer_side.vectors, FaissFiles)
+    write(w, random_docs(rng, 10))
+    writer_side.vectors.current(w.generation(), w, DIM)
+    writer_side.vectors.save_vectors(w)
+    reading = reader_side.vectors.current(r.generation(), r, DIM)
+    write(w, random_docs(rng, 2, start=10))  # a few: the reader keeps them pending
+    small = reader_side.vectors.current(r.generation(), r, DIM)
+    assert small is reading and 0 < small.index.pending < 5
+    write(w, random_docs(rng, 10, start=12))
+    writer_side.vectors.current(w.generation(), w, DIM)
+    writer_side.vectors.save_vectors(w)  # folds and saves
+    after = reader_side.vectors.current(r.generation(), r, DIM)
+    assert after is not reading and after.index.pending == 0 and after.size == len(w.all_vectors()[0])
+    w.close()
+    r.close()

@@ -4,9 +4,10 @@
 (``AccessColumns``) in memory and, when the store's generation moves, applies what the store's change log says
 those commits added and removed (``VectorFeed.vector_changes``) instead of reloading every vector. It reloads
 the saved file (and catches up from there) only when the log no longer reaches back, and rebuilds from the
-store only when there is no usable file. The writer saves after its run (``save_vectors``): the file is
-replaced atomically under a lock and never by an older generation, so a crash leaves the previous file, which
-the next reader brings up to date from the log.
+store only when there is no usable file. New vectors wait beside an HNSW graph, scored exactly, until folded
+into it (``FaissIndex.fold``), so a commit is searchable at once. The writer folds and saves after its run
+(``save_vectors``): the file is replaced atomically under a lock and never by an older generation, so a crash
+leaves the previous file, which the next reader brings up to date from the log.
 
 ``StoreBoundFaiss`` turns a ``SearchFilter`` into an allow-bitmap: the access part from the cached per-key
 bitmaps (no SQL), user filters (type, issuer, dates, ids, validity) as chunk ids from SQL, cached per commit —
@@ -41,6 +42,9 @@ LOG_KEEP = 64
 """Generations of change log kept behind the saved file, so a reader a few commits behind catches up from the
 log rather than reloading the file."""
 USER_CACHE = 32
+RELOAD_PENDING = 8192
+"""A reader holding this many vectors outside its HNSW graph (scored exactly, about 2 ms per query at 768
+dimensions) loads the writer's newer file when there is one, instead of folding them into its graph itself."""
 
 
 def save_index(index: FaissIndex, path: Path, generation: int) -> bool:
@@ -189,9 +193,11 @@ class FaissFiles:
                 changes = feed.vector_changes(bound.generation)
                 if changes is not None:
                     bound.apply(changes)
-                    if not (bound.index.needs_compaction() and self._newer_file()):
+                    stale = bound.index.needs_compaction() or bound.index.pending >= RELOAD_PENDING
+                    if not (stale and self._newer_file()):
                         return bound
-                    # The writer saved a compacted (or re-laid-out) index since: take it rather than compact here.
+                    # The writer saved a compacted index, or one whose graph holds what is pending here: take it
+                    # rather than compact or fold here.
             self._bound = self._open(generation, store, dimension, feed)
             return self._bound
 
