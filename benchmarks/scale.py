@@ -254,6 +254,7 @@ def markdown(result: dict[str, Any]) -> str:
         ("time to open (store + faiss file + access labels)", f"{r['open_s']} s"),
         ("RSS after open and the searches (peak)", f"{r['rss_mb']} MB ({r['peak_rss_mb']} MB)"),
         ("disk per 1,000 chunks", f"{r['disk_mb_per_1000']} MB"),
+        ("build: store write / HNSW build and save", f"{r['store_write_s']} / {r['vector_build_s']} s"),
     ]
     head = [
         f"# Scale: {r['chunks']:,} chunks ({r['kind']})",
