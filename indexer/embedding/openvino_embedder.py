@@ -66,7 +66,6 @@ class OpenVINOEmbedder:
         for _ in range(streams):
             self._requests.put(self._compiled.create_infer_request())
         self._output = self._compiled.outputs[0]
-        self._streams = streams
         self._pool = ThreadPoolExecutor(max_workers=streams, thread_name_prefix="openvino") if streams > 1 else None
         self._tokenizer_lock = threading.Lock()
         self._max_len = settings.max_seq_length

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +267,7 @@ class FaissIndex:
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[ChunkHit]:
         """Top-k (chunk_id, inner product); ``allowed`` (chunk ids) restricts the search inside the index,
         before the top-k."""
-        with self._lock.read():  # one view of graph and pending sets (reads nest: the lock prefers readers)
+        with self._lock.read():  # one view of graph and pending sets (the inner searches re-enter the lock)
             hits = self._search_graph(query, k, allowed)
             for side in self._side():
                 hits = _merge(hits, side.search(query, k, allowed), k)
@@ -345,7 +346,8 @@ class FaissIndex:
         """Write the faiss file (tombstoned vectors included: a loader drops them against the store); pending
         vectors are folded into the graph first, so the file holds every vector of its generation."""
         while self.pending:
-            self.fold()
+            if not self.fold():  # another thread is folding: wait for it rather than spin
+                time.sleep(0.01)
         with self._lock.read():
             faiss.write_index(self._index, str(path))
 
