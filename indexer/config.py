@@ -36,8 +36,9 @@ class EmbeddingSettings(BaseModel):
     query_cache: int = Field(2048, ge=0, description="Query vectors kept in an LRU cache (0 = no cache).")
     backend: Literal["auto", "torch", "openvino"] = Field(
         "auto",
-        description="auto = openvino (int8 weights, int8 dot products) for the default model where the CPU has "
-        "int8 dot-product instructions (VNNI/AMX) and `thammuu models fetch` built its artefact, else torch.",
+        description="auto = openvino (int8 weights, int8 dot products) for the default model where "
+        "`thammuu models fetch` built its artefact and the CPU has int8 dot-product instructions (VNNI/AMX) or "
+        "`models fetch` measured it faster on this CPU; else torch.",
     )
 
 

@@ -3,6 +3,7 @@ and a missing or corrupt artefact refused (explicit setting) or replaced by torc
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 
 from indexer.build.pipeline import IndexPipeline
 from indexer.config import DEFAULT_MODEL, EmbeddingSettings, Settings
-from indexer.embedding import factory, fetch_default_model, openvino_export, shared_embedder
+from indexer.embedding import backend_speed, factory, fetch_default_model, openvino_export, shared_embedder
+from indexer.embedding.cpu import cpu_signature
 from indexer.errors import ModelUnavailable
 from indexer.storage.index import Index
 
@@ -148,8 +150,32 @@ def test_auto_choice_follows_cpu_and_model(settings: Settings, tmp_path: Path, m
     with pytest.raises(ModelUnavailable, match="only for embeddinggemma-300m"):
         factory.choose_backend(_settings(settings, "openvino"), folder, "some-other-model")
     monkeypatch.setattr(factory, "has_int8_dot", lambda: False)
-    assert factory.choose_backend(auto, folder, DEFAULT_MODEL) == "torch"
+    assert factory.choose_backend(auto, folder, DEFAULT_MODEL) == "torch"  # nothing measured on this CPU
     assert factory.choose_backend(_settings(settings, "openvino"), folder, DEFAULT_MODEL) == "openvino"
+    record = openvino_export.artefact_dir(folder) / backend_speed.SPEED_FILE
+    for cpu, torch_rate, fast_rate, chosen in [
+        (cpu_signature(), 1.5, 3.2, "openvino"),  # measured faster here
+        (cpu_signature(), 1.5, 1.6, "torch"),  # within the margin: torch stays
+        ("another CPU; 64 cores; avx2", 1.5, 3.2, "torch"),  # measured on another machine
+    ]:
+        record.write_text(
+            json.dumps({"cpu": cpu, "torch_passages_per_s": torch_rate, "openvino_passages_per_s": fast_rate})
+        )
+        assert factory.choose_backend(auto, folder, DEFAULT_MODEL) == chosen, (cpu, fast_rate)
+    record.write_text("{not json")
+    assert factory.choose_backend(auto, folder, DEFAULT_MODEL) == "torch"
+
+
+@pytest.mark.model
+def test_backend_speed_is_measured_with_both_real_backends(
+    settings: Settings, artefact: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backend_speed, "SAMPLE", [t for _, t in PASSAGES])
+    torch_e = shared_embedder(_settings(settings, "torch"))
+    fast_e = shared_embedder(_settings(settings, "openvino"))
+    speed = backend_speed.measure(torch_e, fast_e, tmp_path)
+    assert speed.torch_passages_per_s > 0 and speed.openvino_passages_per_s > 0
+    assert backend_speed.recorded(tmp_path) == speed  # read back for this CPU
 
 
 def test_backend_setting_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

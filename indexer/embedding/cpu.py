@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,3 +28,22 @@ def has_bf16() -> bool:
 def has_int8_dot() -> bool:
     """int8 dot-product instructions (VNNI or AMX), where the int8 backend was measured ≥ 2× torch bf16."""
     return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & cpu_flags())
+
+
+SIGNATURE_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8", "amx_bf16")
+
+
+@lru_cache(maxsize=1)
+def cpu_signature() -> str:
+    """CPU model, core count and the flags that decide the backend: a speed measured on one machine applies only
+    to a machine with the same signature (an index folder or models cache copied elsewhere is measured again)."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    flags = ",".join(f for f in SIGNATURE_FLAGS if f in cpu_flags())
+    return f"{model}; {os.cpu_count()} cores; {flags}"

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.config import DEFAULT_MODEL, Settings
+from indexer.embedding import backend_speed
 from indexer.embedding.cpu import has_int8_dot
 from indexer.embedding.fetch import fetch_gemma, is_verified, verify_and_stamp
 from indexer.embedding.openvino_export import artefact_dir, build_openvino_artefact
@@ -39,12 +40,31 @@ def fetch_default_model(settings: Settings, force: bool = False) -> Path:
     """
     folder = fetch_gemma(settings.models_dir, force=force)
     try:
-        build_openvino_artefact(folder, force=force)
+        artefact = build_openvino_artefact(folder, force=force)
     except ModelUnavailable as exc:
         if settings.embedding.backend == "openvino":
             raise
         logger.warning("fast backend not built, torch will be used: %s", exc)
+        return folder
+    if not has_int8_dot() and (force or backend_speed.recorded(artefact) is None):
+        measure_backend_speed(settings, folder)
     return folder
+
+
+def measure_backend_speed(settings: Settings, folder: Path) -> backend_speed.BackendSpeed | None:
+    """Encode the same passages with both backends on this machine and record which is faster (about a minute);
+    None, with the reason logged, when either cannot be loaded (``auto`` then stays with torch)."""
+    from indexer.embedding.openvino_embedder import OpenVINOEmbedder
+    from indexer.embedding.sentence_transformer import SentenceTransformerEmbedder
+
+    logger.info("this CPU has no int8 dot-product instructions: measuring both backends on it once")
+    try:
+        fast = OpenVINOEmbedder(artefact_dir(folder), folder, DEFAULT_MODEL, settings.embedding)
+        slow = SentenceTransformerEmbedder(folder, DEFAULT_MODEL, settings.embedding)
+        return backend_speed.measure(slow, fast, artefact_dir(folder))
+    except (ModelUnavailable, OSError, RuntimeError) as exc:
+        logger.warning("could not compare the backends on this CPU (torch stays the default): %s", exc)
+        return None
 
 
 def choose_backend(settings: Settings, folder: Path, name: str) -> str:
@@ -59,11 +79,24 @@ def choose_backend(settings: Settings, folder: Path, name: str) -> str:
         return wanted
     if name != DEFAULT_MODEL:
         return "torch"
-    if not has_int8_dot():
-        logger.info("torch backend: this CPU has no int8 dot-product instructions (VNNI/AMX)")
-        return "torch"
     if not artefact_dir(folder).is_dir():
         logger.warning("torch backend: no openvino artefact at %s (run `thammuu models fetch`)", artefact_dir(folder))
+        return "torch"
+    if has_int8_dot():
+        return "openvino"
+    speed = backend_speed.recorded(artefact_dir(folder))
+    if speed is None:
+        logger.info(
+            "torch backend: no int8 dot products (VNNI/AMX) and no speed measured on this CPU"
+            " (`thammuu models fetch` measures it)"
+        )
+        return "torch"
+    if not speed.openvino_faster:
+        logger.info(
+            "torch backend: measured faster on this CPU (%.2f vs %.2f passages/s)",
+            speed.torch_passages_per_s,
+            speed.openvino_passages_per_s,
+        )
         return "torch"
     return "openvino"
 
