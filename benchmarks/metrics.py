@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import platform
 from collections.abc import Iterable
-from pathlib import Path
 
+from indexer.embedding.cpu import cpu_model
 from indexer.evaluation.runner import load_qrels, load_queries  # the BEIR loaders live with `thammuu eval`
 
 __all__ = [
@@ -29,12 +29,7 @@ def docs_from_chunks(hits: Iterable[tuple[int, float]], chunk_doc: dict[int, str
 
 def machine_label() -> str:
     """CPU model and core count, to label absolute timings."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
+    if model == "unknown CPU":
+        model = platform.processor() or model
     return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"

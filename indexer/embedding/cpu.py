@@ -8,16 +8,31 @@ from pathlib import Path
 
 
 @lru_cache(maxsize=1)
-def cpu_flags() -> frozenset[str]:
-    """The CPU's feature flags (empty where /proc/cpuinfo cannot be read, e.g. not Linux)."""
+def _cpuinfo() -> list[str]:
+    """The lines of /proc/cpuinfo (none where it cannot be read, e.g. not Linux)."""
     try:
-        text = Path("/proc/cpuinfo").read_text()
+        return Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
-        return frozenset()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return frozenset(line.split(":", 1)[1].split())
-    return frozenset()
+        return []
+
+
+def _field(name: str) -> str | None:
+    """The first value of a /proc/cpuinfo field."""
+    for line in _cpuinfo():
+        if line.startswith(name):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+@lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags (empty where /proc/cpuinfo cannot be read)."""
+    return frozenset((_field("flags") or "").split())
+
+
+def cpu_model() -> str:
+    """The CPU's model name ("unknown CPU" where /proc/cpuinfo does not say)."""
+    return _field("model name") or "unknown CPU"
 
 
 def has_bf16() -> bool:
@@ -37,13 +52,5 @@ SIGNATURE_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_
 def cpu_signature() -> str:
     """CPU model, core count and the flags that decide the backend: a speed measured on one machine applies only
     to a machine with the same signature (an index folder or models cache copied elsewhere is measured again)."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     flags = ",".join(f for f in SIGNATURE_FLAGS if f in cpu_flags())
-    return f"{model}; {os.cpu_count()} cores; {flags}"
+    return f"{cpu_model()}; {os.cpu_count()} cores; {flags}"
