@@ -26,7 +26,7 @@ import numpy as np
 
 from indexer.config import EmbeddingSettings
 from indexer.embedding.openvino_export import verify_openvino_artefact
-from indexer.embedding.prompts import Prompts
+from indexer.embedding.prompts import PromptedEncoder, Prompts, unit_rows
 from indexer.errors import ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 ACTIVATION_GROUP = 128  # values per dynamic int8 scale of an activation row (the plugin's default is 32)
 
 
-class OpenVINOEmbedder:
+class OpenVINOEmbedder(PromptedEncoder):
     """Encodes passages and queries through the int8 graph; thread-safe (one inference per CPU stream at a time)."""
 
     backend = "openvino"
@@ -104,13 +104,4 @@ class OpenVINOEmbedder:
         results = self._pool.map(run, batches) if self._pool is not None and len(batches) > 1 else map(run, batches)
         for idx, vecs in zip(batches, results, strict=True):
             out[idx] = vecs[:, : self.dimension]  # Matryoshka: cut, then normalise, as sentence-transformers does
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
-
-    def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
-        """Document prompt per passage; EmbeddingGemma's 'title: … | text: …' carries the document's title."""
-        return self._encode(self.prompts.documents(texts, titles))
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Query prompt of the model ('task: search result | query: ')."""
-        return self._encode(self.prompts.queries(texts))
+        return unit_rows(out)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Prompts:
@@ -38,3 +40,27 @@ class Prompts:
     def queries(self, texts: Sequence[str]) -> list[str]:
         """Each query as the encoder sees it."""
         return [self.query + t for t in texts]
+
+
+class PromptedEncoder:
+    """The ``Embedder`` surface every backend shares: the model's prompts applied the same way, then the backend's
+    ``_encode`` (texts exactly as the encoder sees them → unit-length float32 rows)."""
+
+    prompts: Prompts
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
+        """Document prompt per passage; EmbeddingGemma's 'title: … | text: …' carries the document's title."""
+        return self._encode(self.prompts.documents(texts, titles))
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Query prompt of the model ('task: search result | query: ')."""
+        return self._encode(self.prompts.queries(texts))
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length in float32 (inner product must be cosine; a zero row stays zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)

@@ -11,12 +11,12 @@ import numpy as np
 
 from indexer.config import EmbeddingSettings
 from indexer.embedding.cpu import has_bf16
-from indexer.embedding.prompts import Prompts
+from indexer.embedding.prompts import PromptedEncoder, Prompts, unit_rows
 
 logger = logging.getLogger(__name__)
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(PromptedEncoder):
     """Encodes passages and queries with the model's own prompts, normalised, sorted by length to cut padding."""
 
     backend = "torch"
@@ -62,12 +62,4 @@ class SentenceTransformerEmbedder:
         )
         out = np.ascontiguousarray(vecs, dtype=np.float32)
         # Normalise again in float32: bf16 outputs are unit length only to ~0.4%, and inner product must be cosine.
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
-
-    def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
-        """Document prompt per passage; EmbeddingGemma's 'title: … | text: …' carries the document's title."""
-        return self._encode(self.prompts.documents(texts, titles))
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(self.prompts.queries(texts))
+        return unit_rows(out)
