@@ -248,22 +248,29 @@ def test_a_writer_that_keeps_no_log_forces_a_reload_not_a_miss(pair, monkeypatch
     assert sorted(after.index.live_ids().tolist()) == sorted(writer.all_vectors()[0].tolist())
 
 
-def test_a_reader_takes_the_writers_compacted_file(tmp_path: Path) -> None:
-    """Tombstones past the ratio in a running reader: it loads the file the writer compacted, not its own graph."""
-    layout = VectorSettings(hnsw_threshold=1, hnsw_m=16, exact_below=0, hnsw_compact_ratio=0.2)
+def _two_handles(tmp_path: Path, layout: VectorSettings) -> tuple[FaissFiles, FaissFiles, SQLiteStore, SQLiteStore]:
+    """A writer's and a reader's vector source over one index directory, and their SQLite stores."""
     settings = Settings(index_dir=tmp_path, vectors=layout)
-    rng = np.random.default_rng(4)
     writer_side, reader_side = open_backend(settings, tmp_path), open_backend(settings, tmp_path)
     w, r = writer_side.store, reader_side.store
     assert isinstance(w, SQLiteStore) and isinstance(r, SQLiteStore) and isinstance(writer_side.vectors, FaissFiles)
+    assert isinstance(reader_side.vectors, FaissFiles)
+    return writer_side.vectors, reader_side.vectors, w, r
+
+
+def test_a_reader_takes_the_writers_compacted_file(tmp_path: Path) -> None:
+    """Tombstones past the ratio in a running reader: it loads the file the writer compacted, not its own graph."""
+    layout = VectorSettings(hnsw_threshold=1, hnsw_m=16, exact_below=0, hnsw_compact_ratio=0.2)
+    rng = np.random.default_rng(4)
+    writer_side, reader_side, w, r = _two_handles(tmp_path, layout)
     write(w, random_docs(rng, 30))
-    reading = reader_side.vectors.current(r.generation(), r, DIM)
+    reading = reader_side.current(r.generation(), r, DIM)
     w.delete_documents([f"doc{i}" for i in range(15)])
-    writer_side.vectors.current(w.generation(), w, DIM)
-    writer_side.vectors.save_vectors(w)  # compacts: half the graph was deleted
+    writer_side.current(w.generation(), w, DIM)
+    writer_side.save_vectors(w)  # compacts: half the graph was deleted
     saved = FaissIndex.load_any(tmp_path / VECTORS_NAME, layout)
     assert saved is not None and saved[0].stored == len(w.all_vectors()[0])  # no deleted vector left in the file
-    after = reader_side.vectors.current(r.generation(), r, DIM)
+    after = reader_side.current(r.generation(), r, DIM)
     assert after is not reading and after.index.dead == 0 and after.size == len(w.all_vectors()[0])
     w.close()
     r.close()
@@ -347,22 +354,19 @@ def test_a_reader_with_much_pending_takes_the_writers_newer_file(
 
     monkeypatch.setattr(faiss_files, "RELOAD_PENDING", 5)
     layout = VectorSettings(hnsw_threshold=1, hnsw_m=16, exact_below=0)
-    settings = Settings(index_dir=tmp_path, vectors=layout)
     rng = np.random.default_rng(14)
-    writer_side, reader_side = open_backend(settings, tmp_path), open_backend(settings, tmp_path)
-    w, r = writer_side.store, reader_side.store
-    assert isinstance(w, SQLiteStore) and isinstance(r, SQLiteStore) and isinstance(writer_side.vectors, FaissFiles)
+    writer_side, reader_side, w, r = _two_handles(tmp_path, layout)
     write(w, random_docs(rng, 10))
-    writer_side.vectors.current(w.generation(), w, DIM)
-    writer_side.vectors.save_vectors(w)
-    reading = reader_side.vectors.current(r.generation(), r, DIM)
+    writer_side.current(w.generation(), w, DIM)
+    writer_side.save_vectors(w)
+    reading = reader_side.current(r.generation(), r, DIM)
     write(w, random_docs(rng, 2, start=10))  # a few: the reader keeps them pending
-    small = reader_side.vectors.current(r.generation(), r, DIM)
+    small = reader_side.current(r.generation(), r, DIM)
     assert small is reading and 0 < small.index.pending < 5
     write(w, random_docs(rng, 10, start=12))
-    writer_side.vectors.current(w.generation(), w, DIM)
-    writer_side.vectors.save_vectors(w)  # folds and saves
-    after = reader_side.vectors.current(r.generation(), r, DIM)
+    writer_side.current(w.generation(), w, DIM)
+    writer_side.save_vectors(w)  # folds and saves
+    after = reader_side.current(r.generation(), r, DIM)
     assert after is not reading and after.index.pending == 0 and after.size == len(w.all_vectors()[0])
     w.close()
     r.close()
